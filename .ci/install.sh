@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the tests need, at pinned versions.
+# Idempotent: each step is skipped when the pinned version is already there.
+set -euo pipefail
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
+
+log() { printf '== %s\n' "$*"; }
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+else
+  log "chromium present: $(chromium --version 2>/dev/null | head -1)"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+for comp in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$comp" || rustup component add "$comp"
+done
+
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+  log "installing trunk $TRUNK_VERSION"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+else
+  log "trunk $TRUNK_VERSION present"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+else
+  log "wasm-bindgen-cli $WASM_BINDGEN_VERSION present"
+fi
+
+if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+  log "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
+  mkdir -p "$TOOLS_DIR"
+  (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+else
+  log "wasm-opt (binaryen $BINARYEN_VERSION) present"
+fi
+mkdir -p "$HOME/.cargo/bin"
+ln -sf "$TOOLS_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+log "tools ready"

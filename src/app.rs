@@ -1,0 +1,70 @@
+//! The shell: creates the stores, hands them to the views, lays out the page.
+
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::i18n::{provide_lang, T};
+use crate::state::{
+    account::AccountStore, config::ConfigStore, draft::DraftStore, history::HistoryStore,
+    jobs::JobStore, settings::SettingsStore,
+};
+use crate::ui::{form::CreateForm, history::HistoryPanel, jobs::JobList, settings::SettingsPanel};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let settings = SettingsStore::load();
+    let lang = provide_lang(settings);
+    let config = ConfigStore::new();
+    let jobs = JobStore::load(settings);
+    provide_context(settings);
+    provide_context(config);
+    provide_context(AccountStore::new());
+    provide_context(DraftStore::load());
+    provide_context(HistoryStore::new());
+    provide_context(jobs);
+
+    // `<html lang>` follows the UI language, for screen readers and fonts.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().code());
+        }
+    });
+    watch_visibility(jobs);
+    jobs.resume();
+    config.load(settings);
+
+    view! {
+        <header class="topbar">
+            <h1>"Kamiya Studio"</h1>
+            <p class="tagline">{T::Tagline.tr()}</p>
+        </header>
+        <main class="layout" data-app-ready="">
+            <div class="col">
+                <SettingsPanel/>
+                <CreateForm/>
+            </div>
+            <div class="col">
+                <JobList/>
+                <HistoryPanel/>
+            </div>
+        </main>
+    }
+}
+
+/// Tells the job store when the page is hidden or shown again.
+fn watch_visibility(jobs: JobStore) {
+    let doc = document();
+    let handler = Closure::<dyn Fn()>::new(move || {
+        let hidden = document().hidden();
+        jobs.set_hidden(hidden);
+    });
+    let _ = doc.add_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
+    let handler = send_wrapper::SendWrapper::new(handler);
+    on_cleanup(move || {
+        let _ = document().remove_event_listener_with_callback(
+            "visibilitychange",
+            handler.as_ref().unchecked_ref(),
+        );
+        drop(handler);
+    });
+}

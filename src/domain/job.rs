@@ -1,0 +1,527 @@
+//! A job's lifecycle: its states and the only transitions between them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{is_http_url, ApiError, GenerateRequest, JobRecord};
+use crate::i18n::Lang;
+
+/// Where a job is. Server statuses we do not know are kept verbatim in
+/// `Running`, never turned into an error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum JobState {
+    /// Waiting locally for a free submission slot.
+    Queued,
+    /// The generate request is on its way.
+    Submitting,
+    /// The server accepted it (`created`).
+    Created,
+    /// The server reports some other not-yet-finished status.
+    Running(String),
+    Generated,
+    Failed(FailReason),
+    TimedOut,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FailReason {
+    /// The generate call was refused or failed.
+    Rejected(ApiError),
+    /// The server reported a failure status (verbatim).
+    ServerStatus(String),
+    /// The server no longer knows the job, or refuses to report on it.
+    Lost(ApiError),
+    /// The server gave an image URL that is not http(s).
+    UnsafeUrl,
+    /// The page closed while the generate request was on its way, and the
+    /// server's history does not show it. It is not sent again by itself,
+    /// so that nobody pays twice for one picture.
+    Interrupted,
+}
+
+impl JobState {
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            JobState::Generated | JobState::Failed(_) | JobState::TimedOut | JobState::Cancelled
+        )
+    }
+
+    /// Waiting on the server: these are the states that are polled.
+    pub fn is_pending_on_server(&self) -> bool {
+        matches!(self, JobState::Created | JobState::Running(_))
+    }
+
+    pub fn describe(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            JobState::Queued => if zh { "排队中（本地）" } else { "Waiting to be sent" }.into(),
+            JobState::Submitting => if zh { "提交中…" } else { "Submitting…" }.into(),
+            JobState::Created => if zh { "已提交，等待生成" } else { "Accepted, waiting" }.into(),
+            JobState::Running(s) => {
+                if zh {
+                    format!("生成中（{s}）")
+                } else {
+                    format!("In progress ({s})")
+                }
+            }
+            JobState::Generated => if zh { "已完成" } else { "Done" }.into(),
+            JobState::Failed(reason) => reason.describe(lang),
+            JobState::TimedOut => if zh {
+                "等待太久，已停止查询。稍后可在历史记录中查看。"
+            } else {
+                "Took too long; stopped checking. It may still appear in History later."
+            }
+            .into(),
+            JobState::Cancelled => if zh { "已取消" } else { "Cancelled" }.into(),
+        }
+    }
+}
+
+impl FailReason {
+    pub fn describe(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            FailReason::Rejected(e) => {
+                let head = if zh { "提交失败：" } else { "Not submitted: " };
+                format!("{head}{}", e.describe(lang))
+            }
+            FailReason::ServerStatus(s) => {
+                if zh {
+                    format!("服务器报告失败（{s}）")
+                } else {
+                    format!("The server reports failure ({s})")
+                }
+            }
+            FailReason::Lost(e) => {
+                let head = if zh { "无法获取任务状态：" } else { "Could not get the job's status: " };
+                format!("{head}{}", e.describe(lang))
+            }
+            FailReason::Interrupted => if zh {
+                "页面在服务器回应前关闭了，服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重试”。"
+            } else {
+                "The page closed before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Retry to send it."
+            }
+            .into(),
+            FailReason::UnsafeUrl => if zh {
+                "服务器返回的图片地址不安全，已拒绝显示。"
+            } else {
+                "The server gave an image address that is not http(s); it was not shown."
+            }
+            .into(),
+        }
+    }
+}
+
+/// What one answer from the server means for the job.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    Done(String),
+    Pending(String),
+    Failed(String),
+    UnsafeUrl,
+}
+
+const DONE_STATUSES: &[&str] = &["generated", "done", "finished", "completed", "complete", "success", "succeeded"];
+const FAIL_MARKERS: &[&str] = &[
+    "fail", "error", "cancel", "reject", "abort", "timeout", "timed_out", "banned", "block",
+    "nsfw", "invalid", "expired", "deleted", "refund",
+];
+
+/// Reads a server record: done only when the status says so and the image
+/// URL is a usable http(s) URL.
+pub fn classify(record: &JobRecord) -> Progress {
+    let status = record.status.trim().to_ascii_lowercase();
+    let jpg = record.metadata.jpg.as_deref().map(str::trim).unwrap_or("");
+    if DONE_STATUSES.contains(&status.as_str()) {
+        return if jpg.is_empty() {
+            // Generated but the URL is not there yet: ask again.
+            Progress::Pending(record.status.clone())
+        } else if is_http_url(jpg) {
+            Progress::Done(jpg.to_string())
+        } else {
+            Progress::UnsafeUrl
+        };
+    }
+    if FAIL_MARKERS.iter().any(|m| status.contains(m)) {
+        return Progress::Failed(record.status.clone());
+    }
+    Progress::Pending(if record.status.trim().is_empty() {
+        "?".into()
+    } else {
+        record.status.clone()
+    })
+}
+
+/// One generation job as the app tracks it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    /// Ours, unique on this device; the server's `hashid` comes later.
+    pub local_id: String,
+    pub request: GenerateRequest,
+    pub hashid: Option<String>,
+    pub server_id: Option<String>,
+    pub state: JobState,
+    /// Epoch milliseconds.
+    pub queued_at: f64,
+    pub submitted_at: Option<f64>,
+    pub first_seen_at: Option<f64>,
+    pub finished_at: Option<f64>,
+    pub image_url: Option<String>,
+    /// The server's `createdAt`, shown as is (it has no year or zone).
+    pub server_created_at: Option<String>,
+    /// The last error while polling, shown while the job keeps trying.
+    pub last_error: Option<ApiError>,
+}
+
+impl Job {
+    pub fn new(local_id: String, request: GenerateRequest, now: f64) -> Job {
+        Job {
+            local_id,
+            request,
+            hashid: None,
+            server_id: None,
+            state: JobState::Queued,
+            queued_at: now,
+            submitted_at: None,
+            first_seen_at: None,
+            finished_at: None,
+            image_url: None,
+            server_created_at: None,
+            last_error: None,
+        }
+    }
+
+    /// A finished or pending job known only from the server's history.
+    pub fn from_record(record: &JobRecord, now: f64) -> Job {
+        let m = &record.metadata;
+        let request = GenerateRequest {
+            kind: if m.kind == "image2image" {
+                crate::api::JobType::Image2Image
+            } else {
+                crate::api::JobType::Text2Image
+            },
+            prompts: m.prompts.clone(),
+            negative_prompts: m.negative_prompts.clone(),
+            step: m.step.unwrap_or(0) as u32,
+            cfg: m.cfg.unwrap_or(0.0),
+            seed: m.seed.and_then(|s| u32::try_from(s).ok()).unwrap_or(0),
+            sampling: m.sampling.clone(),
+            width: m.width.unwrap_or(0) as u32,
+            height: m.height.unwrap_or(0) as u32,
+            model: m.model.clone(),
+            loras: m.loras.clone(),
+            image: None,
+        };
+        let mut job = Job::new(format!("server-{}", record.hashid), request, now);
+        job.state = JobState::Created;
+        job.hashid = Some(record.hashid.clone());
+        job.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
+        job.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
+        job.apply_record(record, now);
+        job
+    }
+
+    fn finish(&mut self, state: JobState, now: f64) {
+        self.state = state;
+        self.finished_at = Some(now);
+    }
+
+    /// The generate request is sent.
+    pub fn submitting(&mut self, now: f64) {
+        if self.state == JobState::Queued {
+            self.state = JobState::Submitting;
+            self.submitted_at = Some(now);
+        }
+    }
+
+    /// The generate call answered with the new job.
+    pub fn accepted(&mut self, record: &JobRecord, now: f64) {
+        if self.state != JobState::Submitting {
+            return;
+        }
+        self.hashid = Some(record.hashid.clone());
+        self.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
+        self.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
+        self.state = JobState::Created;
+        self.apply_record(record, now);
+    }
+
+    /// The generate call failed: nothing was created on the server.
+    pub fn rejected(&mut self, error: ApiError, now: f64) {
+        if self.state == JobState::Submitting {
+            self.finish(JobState::Failed(FailReason::Rejected(error)), now);
+        }
+    }
+
+    /// After a reload, a job whose generate call never answered: found in
+    /// the server's history (adopt it) or not (it ends as interrupted).
+    pub fn reconcile(&mut self, found: Option<&JobRecord>, now: f64) {
+        if self.state != JobState::Submitting {
+            return;
+        }
+        match found {
+            Some(record) => self.accepted(record, now),
+            None => self.finish(JobState::Failed(FailReason::Interrupted), now),
+        }
+    }
+
+    /// Whether a history record is this job's (same seed, size, model and
+    /// prompt): how a reload finds the job whose generate answer was lost.
+    pub fn matches_record(&self, record: &JobRecord) -> bool {
+        let m = &record.metadata;
+        let r = &self.request;
+        m.seed == Some(r.seed as u64)
+            && m.width == Some(r.width as u64)
+            && m.height == Some(r.height as u64)
+            && m.model == r.model
+            && m.prompts.trim() == r.prompts.trim()
+    }
+
+    /// A track (or list) answer. Ignored once the job is final, so a late
+    /// or out-of-order answer never undoes a result or a cancel.
+    pub fn apply_record(&mut self, record: &JobRecord, now: f64) {
+        if self.state.is_final() || self.hashid.is_none() {
+            return;
+        }
+        self.last_error = None;
+        match classify(record) {
+            Progress::Done(url) => {
+                self.image_url = Some(url);
+                self.first_seen_at.get_or_insert(now);
+                self.finish(JobState::Generated, now);
+            }
+            Progress::Pending(status) => {
+                self.state = if status.eq_ignore_ascii_case("created") {
+                    JobState::Created
+                } else {
+                    JobState::Running(status)
+                };
+            }
+            Progress::Failed(status) => self.finish(JobState::Failed(FailReason::ServerStatus(status)), now),
+            Progress::UnsafeUrl => self.finish(JobState::Failed(FailReason::UnsafeUrl), now),
+        }
+    }
+
+    /// A track request failed. Transient errors are kept for display (the
+    /// poller backs off); a job the server does not know ends here.
+    pub fn track_failed(&mut self, error: ApiError, now: f64) {
+        if !self.state.is_pending_on_server() {
+            return;
+        }
+        if error.is_transient() {
+            self.last_error = Some(error);
+        } else {
+            self.finish(JobState::Failed(FailReason::Lost(error)), now);
+        }
+    }
+
+    pub fn time_out(&mut self, now: f64) {
+        if !self.state.is_final() {
+            self.finish(JobState::TimedOut, now);
+        }
+    }
+
+    pub fn cancel(&mut self, now: f64) {
+        if !self.state.is_final() {
+            self.finish(JobState::Cancelled, now);
+        }
+    }
+
+    /// Server time from submission to the image, if the job finished well.
+    pub fn duration_ms(&self) -> Option<f64> {
+        match (self.state.clone(), self.submitted_at, self.finished_at) {
+            (JobState::Generated, Some(s), Some(f)) if f >= s => Some(f - s),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{JobMetadata, JobType};
+
+    fn request() -> GenerateRequest {
+        GenerateRequest {
+            kind: JobType::Text2Image,
+            prompts: "cat".into(),
+            negative_prompts: String::new(),
+            step: 28,
+            cfg: 12.0,
+            seed: 1,
+            sampling: "Euler a".into(),
+            width: 512,
+            height: 512,
+            model: "original".into(),
+            loras: vec![],
+            image: None,
+        }
+    }
+
+    fn record(status: &str, jpg: Option<&str>) -> JobRecord {
+        JobRecord {
+            hashid: "h1".into(),
+            id: "i1".into(),
+            status: status.into(),
+            metadata: JobMetadata { jpg: jpg.map(str::to_string), ..Default::default() },
+            created_at: "08-06 07:30:20".into(),
+            ..Default::default()
+        }
+    }
+
+    fn submitted() -> Job {
+        let mut j = Job::new("l1".into(), request(), 0.0);
+        j.submitting(10.0);
+        j.accepted(&record("created", None), 20.0);
+        j
+    }
+
+    #[test]
+    fn happy_path() {
+        let mut j = Job::new("l1".into(), request(), 0.0);
+        assert_eq!(j.state, JobState::Queued);
+        j.submitting(10.0);
+        assert_eq!(j.state, JobState::Submitting);
+        j.accepted(&record("created", None), 20.0);
+        assert_eq!(j.state, JobState::Created);
+        assert_eq!(j.hashid.as_deref(), Some("h1"));
+        j.apply_record(&record("generating", Some("")), 30.0);
+        assert_eq!(j.state, JobState::Running("generating".into()));
+        j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 6010.0);
+        assert_eq!(j.state, JobState::Generated);
+        assert_eq!(j.image_url.as_deref(), Some("https://cdn/x.jpg"));
+        assert_eq!(j.duration_ms(), Some(6000.0));
+    }
+
+    #[test]
+    fn unknown_statuses_are_kept_not_errors() {
+        let mut j = submitted();
+        j.apply_record(&record("queued_on_node_7", None), 30.0);
+        assert_eq!(j.state, JobState::Running("queued_on_node_7".into()));
+        j.apply_record(&record("排队中", None), 31.0);
+        assert_eq!(j.state, JobState::Running("排队中".into()));
+        j.apply_record(&record("", None), 32.0);
+        assert_eq!(j.state, JobState::Running("?".into()));
+        assert!(!j.state.is_final());
+    }
+
+    #[test]
+    fn generated_without_url_keeps_waiting_and_unsafe_url_fails() {
+        let mut j = submitted();
+        j.apply_record(&record("generated", Some("")), 30.0);
+        assert!(j.state.is_pending_on_server());
+        j.apply_record(&record("generated", Some("javascript:alert(1)")), 31.0);
+        assert_eq!(j.state, JobState::Failed(FailReason::UnsafeUrl));
+        assert_eq!(j.image_url, None);
+    }
+
+    #[test]
+    fn failure_statuses_end_the_job() {
+        for s in ["failed", "ERROR", "cancelled", "nsfw_blocked"] {
+            let mut j = submitted();
+            j.apply_record(&record(s, None), 30.0);
+            assert_eq!(j.state, JobState::Failed(FailReason::ServerStatus(s.into())), "{s}");
+        }
+    }
+
+    #[test]
+    fn final_states_are_never_undone_by_late_answers() {
+        let mut j = submitted();
+        j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 30.0);
+        j.apply_record(&record("created", None), 40.0);
+        j.track_failed(ApiError::Http { status: 404, message: None }, 41.0);
+        j.cancel(42.0);
+        assert_eq!(j.state, JobState::Generated);
+
+        let mut c = submitted();
+        c.cancel(30.0);
+        c.apply_record(&record("generated", Some("https://cdn/x.jpg")), 40.0);
+        assert_eq!(c.state, JobState::Cancelled);
+    }
+
+    #[test]
+    fn out_of_order_calls_are_ignored() {
+        let mut j = Job::new("l1".into(), request(), 0.0);
+        j.accepted(&record("created", None), 1.0);
+        assert_eq!(j.state, JobState::Queued);
+        j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 2.0);
+        assert_eq!(j.state, JobState::Queued);
+        j.rejected(ApiError::Network("x".into()), 3.0);
+        assert_eq!(j.state, JobState::Queued);
+    }
+
+    #[test]
+    fn transient_track_errors_are_remembered_and_cleared() {
+        let mut j = submitted();
+        j.track_failed(ApiError::Http { status: 500, message: None }, 30.0);
+        assert!(j.state.is_pending_on_server());
+        assert!(j.last_error.is_some());
+        j.apply_record(&record("generating", None), 31.0);
+        assert!(j.last_error.is_none());
+    }
+
+    #[test]
+    fn a_job_the_server_forgot_fails_with_the_reason() {
+        let mut j = submitted();
+        let e = ApiError::Http { status: 404, message: Some("任务不存在".into()) };
+        j.track_failed(e.clone(), 30.0);
+        assert_eq!(j.state, JobState::Failed(FailReason::Lost(e)));
+        assert!(j.state.describe(Lang::En).contains("任务不存在"));
+    }
+
+    #[test]
+    fn rejection_and_timeout() {
+        let mut j = Job::new("l1".into(), request(), 0.0);
+        j.submitting(1.0);
+        j.rejected(ApiError::Api { status: 500, message: "忙".into() }, 2.0);
+        assert!(matches!(j.state, JobState::Failed(FailReason::Rejected(_))));
+        let mut t = submitted();
+        t.time_out(99.0);
+        assert_eq!(t.state, JobState::TimedOut);
+        assert_eq!(t.finished_at, Some(99.0));
+    }
+
+    #[test]
+    fn history_records_become_jobs() {
+        let mut r = record("generated", Some("https://cdn/y.jpg"));
+        r.metadata.seed = Some(3_050_350_418);
+        r.metadata.width = Some(768);
+        let j = Job::from_record(&r, 5.0);
+        assert_eq!(j.state, JobState::Generated);
+        assert_eq!(j.request.seed, 3_050_350_418);
+        assert_eq!(j.local_id, "server-h1");
+        let pending = Job::from_record(&record("generated", Some("")), 5.0);
+        assert!(pending.state.is_pending_on_server());
+    }
+
+    #[test]
+    fn a_reload_during_submission_adopts_or_interrupts_never_resubmits() {
+        let mut j = Job::new("l1".into(), request(), 0.0);
+        j.submitting(1.0);
+        let mut r = record("generating", Some(""));
+        r.metadata.seed = Some(1);
+        r.metadata.width = Some(512);
+        r.metadata.height = Some(512);
+        r.metadata.model = "original".into();
+        r.metadata.prompts = "cat".into();
+        assert!(j.matches_record(&r));
+        let mut other = r.clone();
+        other.metadata.seed = Some(2);
+        assert!(!j.matches_record(&other));
+        let mut adopted = j.clone();
+        adopted.reconcile(Some(&r), 2.0);
+        assert_eq!(adopted.state, JobState::Running("generating".into()));
+        assert_eq!(adopted.hashid.as_deref(), Some("h1"));
+        j.reconcile(None, 2.0);
+        assert_eq!(j.state, JobState::Failed(FailReason::Interrupted));
+    }
+
+    #[test]
+    fn jobs_survive_serialisation() {
+        let mut j = submitted();
+        j.track_failed(ApiError::Network("x".into()), 30.0);
+        let back: Job = serde_json::from_str(&serde_json::to_string(&j).unwrap()).unwrap();
+        assert_eq!(back, j);
+    }
+}

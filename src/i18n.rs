@@ -1,0 +1,170 @@
+//! Chinese and English. Every UI string is a [`T`] with both texts side by
+//! side, so a missing translation is a compile error, not a blank.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::state::settings::SettingsStore;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// `zh`, `zh-CN`, `zh-Hant-TW`… are Chinese; everything else English.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.trim().to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// The browser's preferred language.
+pub fn browser_lang() -> Lang {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .map(|l| Lang::from_tag(&l))
+        .unwrap_or_default()
+}
+
+#[derive(Clone, Copy)]
+struct LangContext(Memo<Lang>);
+
+/// Makes the language (the user's choice, else the browser's) available to
+/// every view below.
+pub fn provide_lang(settings: SettingsStore) -> Memo<Lang> {
+    let lang = Memo::new(move |_| settings.lang());
+    provide_context(LangContext(lang));
+    lang
+}
+
+/// The current language, as a signal.
+pub fn use_lang() -> Signal<Lang> {
+    use_context::<LangContext>()
+        .map(|c| c.0.into())
+        .unwrap_or_else(|| Signal::derive(browser_lang))
+}
+
+macro_rules! texts {
+    ($($key:ident => $en:expr, $zh:expr;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum T { $($key),* }
+
+        impl T {
+            pub fn get(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((T::$key, Lang::En) => $en, (T::$key, Lang::Zh) => $zh,)*
+                }
+            }
+        }
+    };
+}
+
+impl T {
+    /// A reactive text for views: follows language changes.
+    pub fn tr(self) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let lang = use_lang();
+        move || self.get(lang.get())
+    }
+}
+
+texts! {
+    Tagline => "Make pictures with the Kamiya image API", "用 Kamiya 图像 API 创作图片";
+    Settings => "Settings", "设置";
+    BaseUrl => "API base URL", "API 地址";
+    BaseUrlHint => "The Kamiya API, or your proxy in front of it.", "Kamiya API 的地址，或你的代理地址。";
+    BaseUrlInvalid => "Enter an address starting with https:// (or http://), without user name, ? or #.", "请输入以 https://（或 http://）开头的地址，不含用户名、? 或 #。";
+    ApiKey => "API key", "API 密钥";
+    ShowKey => "Show", "显示";
+    HideKey => "Hide", "隐藏";
+    KeepKey => "Keep the key", "密钥保存方式";
+    KeepOnDevice => "On this device", "保存在此设备";
+    KeepForTab => "For this tab only", "仅限此标签页";
+    ForgetKey => "Forget the key", "清除密钥";
+    Language => "Language", "语言";
+    LanguageAuto => "Browser default", "跟随浏览器";
+    StorageUnavailable => "This browser cannot save data right now (private mode or full storage): everything works, but will be forgotten when the page closes.", "浏览器暂时无法保存数据（隐私模式或存储已满）：功能正常，但关闭页面后不会保留。";
+    CheckConnection => "Check connection", "检查连接";
+    Checking => "Checking…", "检查中…";
+    Connected => "Connected.", "连接成功。";
+    Email => "Email", "邮箱";
+    Role => "Role", "身份";
+    Credit => "Credit", "余额";
+    Create => "Create", "创作";
+    NeedKey => "Enter your API key in Settings, then press Check connection: the form is built from the server's options.", "请先在设置中填写 API 密钥并点击“检查连接”：表单选项来自服务器配置。";
+    LoadingConfig => "Loading the server's options…", "正在加载服务器配置…";
+    ConfigFailed => "The server's options could not be loaded, so the form cannot be shown yet.", "无法加载服务器配置，暂时无法显示表单。";
+    ConfigNotLoaded => "The server's options are not loaded yet.", "尚未加载服务器配置。";
+    LoadConfig => "Load options", "加载配置";
+    ServerStatus => "Server:", "服务器状态：";
+    Prompt => "Prompt", "提示词";
+    NegativePrompt => "Negative prompt", "反向提示词";
+    Model => "Model", "模型";
+    Sampler => "Sampler", "采样器";
+    Size => "Size", "尺寸";
+    CustomSize => "Custom…", "自定义…";
+    Width => "Width", "宽度";
+    Height => "Height", "高度";
+    Steps => "Steps", "步数";
+    Cfg => "CFG scale", "CFG 强度";
+    Seed => "Seed", "种子";
+    RandomSeed => "Random seed for each image", "每张图片使用随机种子";
+    Batch => "Number of images", "生成数量";
+    Loras => "LoRAs", "LoRA";
+    NoLoras => "The server offers no LoRAs.", "服务器没有提供 LoRA。";
+    LoraToAdd => "LoRA to add", "选择 LoRA";
+    AddLora => "Add LoRA", "添加 LoRA";
+    WeightPercent => "weight (%)", "权重（%）";
+    Remove => "Remove", "移除";
+    Generate => "Generate", "生成";
+    FixFields => "Fix the marked fields; nothing was sent.", "请修正标出的项目；尚未提交。";
+    Queued => "Jobs added:", "已添加任务：";
+    Jobs => "Jobs", "任务";
+    NoJobs => "No jobs yet. Fill in the form and press Generate.", "还没有任务。填写表单后点击“生成”。";
+    GeneratedImage => "Generated image", "生成的图片";
+    Retrying => "Retrying:", "正在重试：";
+    Cancel => "Cancel", "取消";
+    Retry => "Retry", "重试";
+    ReuseSettings => "Reuse settings", "复用参数";
+    Done => "Done", "已完成";
+    UnsafeUrl => "Unsafe image address", "图片地址不安全";
+    History => "History", "历史记录";
+    LoadHistory => "Load history", "加载历史记录";
+    RefreshHistory => "Refresh history", "刷新历史记录";
+    HistoryEmpty => "No past jobs on this account.", "此账户还没有历史任务。";
+    LoadMore => "Load more", "加载更多";
+    Loading => "Loading…", "加载中…";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        assert_eq!(Lang::from_tag("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::from_tag("zh-Hant-TW"), Lang::Zh);
+        assert_eq!(Lang::from_tag("en-US"), Lang::En);
+        assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+
+    #[test]
+    fn both_languages_have_text() {
+        for t in [T::Generate, T::ApiKey, T::Loading] {
+            assert!(!t.get(Lang::En).is_empty() && !t.get(Lang::Zh).is_empty());
+            assert_ne!(t.get(Lang::En), t.get(Lang::Zh));
+        }
+    }
+}

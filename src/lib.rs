@@ -1,0 +1,14 @@
+//! Kamiya Studio: a browser client for the Kamiya image API.
+//!
+//! Layers, from the outside in: [`api`] (the HTTP API, typed), [`domain`]
+//! (plain-Rust rules, tested natively), [`state`] (reactive stores,
+//! persistence, the poller) and [`ui`] (thin views).
+
+pub mod api;
+mod app;
+pub mod domain;
+pub mod i18n;
+pub mod state;
+pub mod ui;
+
+pub use app::App;

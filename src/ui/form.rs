@@ -1,0 +1,424 @@
+//! The create form, built from the server's config.
+
+use leptos::prelude::*;
+
+use super::common::ErrorNotice;
+use crate::api::ImageConfig;
+use crate::domain::params::{
+    self, DraftLora, Field, FieldError, BATCH_RANGE, CFG_RANGE, CUSTOM_SIZE, SIDE_RANGE, STEPS_RANGE,
+};
+use crate::i18n::{use_lang, T};
+use crate::state::config::ConfigStore;
+use crate::state::draft::DraftStore;
+use crate::state::jobs::JobStore;
+use crate::state::random_seed;
+use crate::state::settings::SettingsStore;
+
+/// What the form needs to know about its fields' problems.
+#[derive(Clone, Copy)]
+struct Problems {
+    all: Memo<Vec<FieldError>>,
+    shown: RwSignal<bool>,
+    lang: Signal<crate::i18n::Lang>,
+}
+
+impl Problems {
+    /// The message for a field, once errors are shown.
+    fn of(&self, field: Field) -> Option<String> {
+        if !self.shown.get() {
+            return None;
+        }
+        let lang = self.lang.get();
+        self.all
+            .with(|p| p.iter().find(|e| e.field == field).map(|e| e.problem.describe(lang)))
+    }
+}
+
+#[component]
+pub fn CreateForm() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let config = expect_context::<ConfigStore>();
+    let retry = Callback::new(move |_| config.load(settings));
+    let has_key = move || !settings.key.get().is_empty();
+
+    view! {
+        <section class="panel" aria-labelledby="create-title">
+            <h2 id="create-title">{T::Create.tr()}</h2>
+            {move || {
+                if !has_key() {
+                    return view! { <p class="notice">{T::NeedKey.tr()}</p> }.into_any();
+                }
+                match config.config.get() {
+                    Some(c) => view! {
+                        <ErrorNotice error=config.error retry=retry/>
+                        <Form config=c/>
+                    }.into_any(),
+                    None if config.loading.get() => view! {
+                        <p class="notice" role="status">{T::LoadingConfig.tr()}</p>
+                    }.into_any(),
+                    None if config.error.get().is_some() => view! {
+                        <p class="notice">{T::ConfigFailed.tr()}</p>
+                        <ErrorNotice error=config.error retry=retry/>
+                    }.into_any(),
+                    None => view! {
+                        <p class="notice">{T::ConfigNotLoaded.tr()}</p>
+                        <button type="button" on:click=move |_| retry.run(())>{T::LoadConfig.tr()}</button>
+                    }.into_any(),
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Form(config: ImageConfig) -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let jobs = expect_context::<JobStore>();
+    let config_store = expect_context::<ConfigStore>();
+    // Fit the draft to this config once, keeping what is still offered.
+    draft.edit(|d| d.adapt_to(&config));
+    let problems = Problems {
+        all: Memo::new(move |_| {
+            config_store.config.with(|c| match c {
+                Some(c) => draft.draft.with(|d| d.validate(c).err().unwrap_or_default()),
+                None => Vec::new(),
+            })
+        }),
+        shown: draft.show_errors,
+        lang: use_lang(),
+    };
+    provide_context(problems);
+    let queued_note = RwSignal::new(None::<usize>);
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(c) = config_store.config.get_untracked() else { return };
+        match draft.draft.with_untracked(|d| d.validate(&c)) {
+            Ok(template) => {
+                draft.show_errors.set(false);
+                let requests = (0..template.batch).map(|_| template.instance(random_seed())).collect::<Vec<_>>();
+                queued_note.set(Some(requests.len()));
+                jobs.enqueue(requests);
+            }
+            Err(_) => {
+                draft.show_errors.set(true);
+                queued_note.set(None);
+                // Move focus to the first field to fix, after the view updates.
+                request_animation_frame(|| {
+                    if let Some(el) = document()
+                        .query_selector("#create-form [aria-invalid='true']")
+                        .ok()
+                        .flatten()
+                    {
+                        use wasm_bindgen::JsCast;
+                        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = el.focus();
+                        }
+                    }
+                });
+            }
+        }
+    };
+
+    let busy = config.busy_status.clone().filter(|b| !b.trim().is_empty());
+    let models = config.models.clone();
+    let samplers = params::samplers(&config);
+    let sizes = params::size_presets(&config);
+    let loras = config.loras.clone();
+
+    view! {
+        <form id="create-form" novalidate on:submit=on_submit>
+            {busy.map(|b| view! { <p class="busy"><span>{T::ServerStatus.tr()}</span>" "<span>{b}</span></p> })}
+            <TextArea id="prompt" label=T::Prompt field=Some(Field::Prompts) rows=4
+                get=move || draft.draft.with(|d| d.prompts.clone())
+                set=move |v| draft.edit(|d| d.prompts = v)/>
+            <TextArea id="negative" label=T::NegativePrompt field=None rows=3
+                get=move || draft.draft.with(|d| d.negative.clone())
+                set=move |v| draft.edit(|d| d.negative = v)/>
+            <div class="grid">
+                {if models.is_empty() {
+                    view! {
+                        <NumberOrText id="model" label=T::Model field=Field::Model kind="text" min="" max="" step=""
+                            get=move || draft.draft.with(|d| d.model.clone())
+                            set=move |v| draft.edit(|d| d.model = v)/>
+                    }.into_any()
+                } else {
+                    let options = models.into_iter().map(|m| {
+                        let label = if m.description.trim().is_empty() { m.id.clone() } else { format!("{} — {}", m.id, m.description) };
+                        (m.id, label)
+                    }).collect::<Vec<_>>();
+                    view! {
+                        <Select id="model" label=T::Model field=Some(Field::Model) options=options
+                            get=move || draft.draft.with(|d| d.model.clone())
+                            set=move |v| draft.edit(|d| d.model = v)/>
+                    }.into_any()
+                }}
+                <Select id="sampler" label=T::Sampler field=Some(Field::Sampler)
+                    options=samplers.into_iter().map(|s| (s.clone(), s)).collect()
+                    get=move || draft.draft.with(|d| d.sampler.clone())
+                    set=move |v| draft.edit(|d| d.sampler = v)/>
+                <SizeField sizes=sizes/>
+                <NumberOrText id="steps" label=T::Steps field=Field::Steps kind="number"
+                    min=STEPS_RANGE.0.to_string() max=STEPS_RANGE.1.to_string() step="1"
+                    get=move || draft.draft.with(|d| d.steps.clone())
+                    set=move |v| draft.edit(|d| d.steps = v)/>
+                <NumberOrText id="cfg" label=T::Cfg field=Field::Cfg kind="number"
+                    min=CFG_RANGE.0.to_string() max=CFG_RANGE.1.to_string() step="0.5"
+                    get=move || draft.draft.with(|d| d.cfg.clone())
+                    set=move |v| draft.edit(|d| d.cfg = v)/>
+                <SeedField/>
+                <NumberOrText id="batch" label=T::Batch field=Field::Batch kind="number"
+                    min=BATCH_RANGE.0.to_string() max=BATCH_RANGE.1.to_string() step="1"
+                    get=move || draft.draft.with(|d| d.batch.clone())
+                    set=move |v| draft.edit(|d| d.batch = v)/>
+            </div>
+            <LoraPicker loras=loras/>
+            <div class="actions">
+                <button type="submit" class="primary">{T::Generate.tr()}</button>
+                <p class="hint" role="status">
+                    {move || {
+                        let draft_errors = draft.show_errors.get() && problems.all.with(|p| !p.is_empty());
+                        if draft_errors {
+                            Some(T::FixFields.tr()().to_string())
+                        } else {
+                            queued_note.get().map(|n| format!("{} {n}", T::Queued.tr()()))
+                        }
+                    }}
+                </p>
+            </div>
+        </form>
+    }
+}
+
+/// The message under a field, referenced by its `aria-describedby`.
+#[component]
+fn FieldMessage(id: String, field: Field) -> impl IntoView {
+    let problems = expect_context::<Problems>();
+    view! { <p id=id class="field-error">{move || problems.of(field)}</p> }
+}
+
+fn invalid(field: Option<Field>) -> impl Fn() -> &'static str + Copy + Send + Sync {
+    let problems = expect_context::<Problems>();
+    move || {
+        match field {
+            Some(f) if problems.of(f).is_some() => "true",
+            _ => "false",
+        }
+    }
+}
+
+#[component]
+fn TextArea(
+    id: &'static str,
+    label: T,
+    field: Option<Field>,
+    rows: u32,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let msg = format!("{id}-msg");
+    view! {
+        <div class="field">
+            <label for=id>{label.tr()}</label>
+            <textarea id=id rows=rows aria-describedby=msg.clone() aria-invalid=invalid(field)
+                prop:value=get on:input=move |ev| set(event_target_value(&ev))></textarea>
+            {field.map(|f| view! { <FieldMessage id=msg field=f/> })}
+        </div>
+    }
+}
+
+#[component]
+fn Select(
+    id: &'static str,
+    label: T,
+    field: Option<Field>,
+    options: Vec<(String, String)>,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let msg = format!("{id}-msg");
+    view! {
+        <div class="field">
+            <label for=id>{label.tr()}</label>
+            <select id=id aria-describedby=msg.clone() aria-invalid=invalid(field)
+                prop:value=get on:change=move |ev| set(event_target_value(&ev))>
+                {options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view()}
+            </select>
+            {field.map(|f| view! { <FieldMessage id=msg field=f/> })}
+        </div>
+    }
+}
+
+#[component]
+fn NumberOrText(
+    id: &'static str,
+    label: T,
+    field: Field,
+    kind: &'static str,
+    #[prop(into)] min: String,
+    #[prop(into)] max: String,
+    #[prop(into)] step: String,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+    #[prop(optional, into)] disabled: Option<Signal<bool>>,
+) -> impl IntoView {
+    let msg = format!("{id}-msg");
+    let number = kind == "number";
+    view! {
+        <div class="field">
+            <label for=id>{label.tr()}</label>
+            <input id=id type=kind inputmode=if number { "decimal" } else { "text" }
+                min=(!min.is_empty()).then_some(min) max=(!max.is_empty()).then_some(max)
+                step=(!step.is_empty()).then_some(step)
+                aria-describedby=msg.clone() aria-invalid=invalid(Some(field))
+                disabled=move || disabled.map(|d| d.get()).unwrap_or(false)
+                prop:value=get on:input=move |ev| set(event_target_value(&ev))/>
+            <FieldMessage id=msg field=field/>
+        </div>
+    }
+}
+
+#[component]
+fn SizeField(sizes: Vec<(u32, u32)>) -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let custom = move || draft.draft.with(|d| d.size == CUSTOM_SIZE);
+    let lang = use_lang();
+    let options = move || {
+        let mut o: Vec<(String, String)> =
+            sizes.iter().map(|&(w, h)| (params::size_value(w, h), format!("{w} × {h}"))).collect();
+        o.push((CUSTOM_SIZE.into(), T::CustomSize.get(lang.get()).into()));
+        o
+    };
+    view! {
+        <div class="field">
+            <label for="size">{T::Size.tr()}</label>
+            <select id="size" prop:value=move || draft.draft.with(|d| d.size.clone())
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.edit(|d| {
+                        // Switching to custom starts from the size shown so far.
+                        if v == CUSTOM_SIZE {
+                            let (w, h) = d.dimensions();
+                            d.width = w;
+                            d.height = h;
+                        }
+                        d.size = v;
+                    })
+                }>
+                {move || options().into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view()}
+            </select>
+        </div>
+        <Show when=custom>
+            <NumberOrText id="width" label=T::Width field=Field::Width kind="number"
+                min=SIDE_RANGE.0.to_string() max=SIDE_RANGE.1.to_string() step="8"
+                get=move || draft.draft.with(|d| d.width.clone())
+                set=move |v| draft.edit(|d| d.width = v)/>
+            <NumberOrText id="height" label=T::Height field=Field::Height kind="number"
+                min=SIDE_RANGE.0.to_string() max=SIDE_RANGE.1.to_string() step="8"
+                get=move || draft.draft.with(|d| d.height.clone())
+                set=move |v| draft.edit(|d| d.height = v)/>
+        </Show>
+    }
+}
+
+#[component]
+fn SeedField() -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let random = Signal::derive(move || draft.draft.with(|d| d.random_seed));
+    view! {
+        <div class="field seed">
+            <div class="choice">
+                <input type="checkbox" id="seed-random" prop:checked=random
+                    on:change=move |ev| {
+                        let checked = event_target_checked(&ev);
+                        draft.edit(|d| {
+                            d.random_seed = checked;
+                            if !checked && d.seed.trim().is_empty() {
+                                d.seed = random_seed().to_string();
+                            }
+                        })
+                    }/>
+                <label for="seed-random">{T::RandomSeed.tr()}</label>
+            </div>
+        </div>
+        <NumberOrText id="seed" label=T::Seed field=Field::Seed kind="number" min="0" max=u32::MAX.to_string() step="1"
+            disabled=random
+            get=move || draft.draft.with(|d| if d.random_seed { String::new() } else { d.seed.clone() })
+            set=move |v| draft.edit(|d| d.seed = v)/>
+    }
+}
+
+#[component]
+fn LoraPicker(loras: Vec<crate::api::LoraInfo>) -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let lang = use_lang();
+    let choice = RwSignal::new(String::new());
+    let all = StoredValue::new(loras);
+    let available = move || {
+        let added: Vec<String> = draft.draft.with(|d| d.loras.iter().map(|l| l.id.clone()).collect());
+        all.with_value(|all| all.iter().filter(|l| !added.contains(&l.id)).cloned().collect::<Vec<_>>())
+    };
+    let add = move |_| {
+        let id = choice.get_untracked();
+        let id = if id.is_empty() { available().first().map(|l| l.id.clone()).unwrap_or_default() } else { id };
+        if id.is_empty() || draft.draft.with_untracked(|d| d.loras.iter().any(|l| l.id == id)) {
+            return;
+        }
+        draft.edit(|d| d.loras.push(DraftLora { id, weight: "60".into() }));
+        choice.set(String::new());
+    };
+    let name_of = move |id: &str| {
+        all.with_value(|all| all.iter().find(|l| l.id == id).map(|l| l.label().to_string()))
+            .unwrap_or_else(|| id.to_string())
+    };
+    let rows = move || draft.draft.with(|d| d.loras.iter().enumerate().map(|(i, l)| (i, l.id.clone())).collect::<Vec<_>>());
+
+    view! {
+        <fieldset class="field loras">
+            <legend>{T::Loras.tr()}</legend>
+            {move || all.with_value(Vec::is_empty).then(|| view! { <p class="hint">{T::NoLoras.tr()}</p> })}
+            <Show when=move || !available().is_empty()>
+                <div class="row">
+                    <label for="lora-add" class="inline">{T::LoraToAdd.tr()}</label>
+                    <select id="lora-add" prop:value=move || choice.get() on:change=move |ev| choice.set(event_target_value(&ev))>
+                        {move || available().into_iter().map(|l| {
+                            let label = l.label().to_string();
+                            view! { <option value=l.id>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <button type="button" class="secondary" on:click=add>{T::AddLora.tr()}</button>
+                </div>
+            </Show>
+            <ul class="lora-list">
+                <For each=rows key=|row| row.clone() let:row>
+                    {
+                        let (i, id) = row;
+                        let name = name_of(&id);
+                        let input_id = format!("lora-weight-{i}");
+                        let msg = format!("lora-weight-{i}-msg");
+                        let remove_label = move || format!("{} {}", T::Remove.get(lang.get()), name_of(&id));
+                        let weight_label = format!("{name}");
+                        view! {
+                            <li class="lora-row">
+                                <label for=input_id.clone()>{weight_label}" "<span class="unit">{T::WeightPercent.tr()}</span></label>
+                                <input id=input_id type="number" min="0" max="100" step="5" inputmode="numeric"
+                                    aria-describedby=msg.clone() aria-invalid=invalid(Some(Field::LoraWeight(i)))
+                                    prop:value=move || draft.draft.with(|d| d.loras.get(i).map(|l| l.weight.clone()).unwrap_or_default())
+                                    on:input=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        draft.edit(|d| if let Some(l) = d.loras.get_mut(i) { l.weight = v });
+                                    }/>
+                                <button type="button" class="secondary" aria-label=remove_label
+                                    on:click=move |_| draft.edit(|d| { if i < d.loras.len() { d.loras.remove(i); } })>
+                                    {T::Remove.tr()}
+                                </button>
+                                <FieldMessage id=msg field=Field::LoraWeight(i)/>
+                                <FieldMessage id=format!("lora-{i}-msg") field=Field::Lora(i)/>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </fieldset>
+    }
+}

@@ -1,0 +1,83 @@
+//! The account's past jobs, from the server, newest first.
+
+use leptos::prelude::*;
+
+use super::common::ErrorNotice;
+use crate::api::JobRecord;
+use crate::domain::job::{classify, Progress};
+use crate::i18n::{use_lang, Lang, T};
+use crate::state::history::HistoryStore;
+use crate::state::settings::SettingsStore;
+
+#[component]
+pub fn HistoryPanel() -> impl IntoView {
+    let history = expect_context::<HistoryStore>();
+    let settings = expect_context::<SettingsStore>();
+    let retry = Callback::new(move |_| history.load(settings, !history.loaded_once.get_untracked()));
+    view! {
+        <section class="panel" aria-labelledby="history-title">
+            <h2 id="history-title">{T::History.tr()}</h2>
+            <button type="button" class="secondary" disabled=move || history.loading.get()
+                on:click=move |_| history.load(settings, true)>
+                {move || if history.loaded_once.get() { T::RefreshHistory.tr()() } else { T::LoadHistory.tr()() }}
+            </button>
+            <ErrorNotice error=history.error retry=retry/>
+            <Show when=move || history.loaded_once.get() && history.entries.with(Vec::is_empty)>
+                <p class="hint">{T::HistoryEmpty.tr()}</p>
+            </Show>
+            <ul class="history">
+                <For each=move || history.entries.get() key=|r| (r.hashid.clone(), r.status.clone(), r.metadata.jpg.clone()) let:record>
+                    <HistoryItem record=record/>
+                </For>
+            </ul>
+            <Show when=move || history.loaded_once.get() && !history.exhausted.get()>
+                <button type="button" class="secondary" disabled=move || history.loading.get()
+                    on:click=move |_| history.load(settings, false)>{T::LoadMore.tr()}</button>
+            </Show>
+            <Show when=move || history.loading.get()>
+                <p class="hint" role="status">{T::Loading.tr()}</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryItem(record: JobRecord) -> impl IntoView {
+    let lang = use_lang();
+    let m = record.metadata.clone();
+    let url = record.image_url().map(str::to_string);
+    let progress = classify(&record);
+    let status = move || match (&progress, lang.get()) {
+        (Progress::Done(_), l) => T::Done.get(l).to_string(),
+        (Progress::Pending(s), Lang::Zh) => format!("生成中（{s}）"),
+        (Progress::Pending(s), Lang::En) => format!("In progress ({s})"),
+        (Progress::Failed(s), Lang::Zh) => format!("失败（{s}）"),
+        (Progress::Failed(s), Lang::En) => format!("Failed ({s})"),
+        (Progress::UnsafeUrl, l) => T::UnsafeUrl.get(l).to_string(),
+    };
+    let size = match (m.width, m.height) {
+        (Some(w), Some(h)) => format!("{w}×{h}"),
+        _ => m.artboard.clone().unwrap_or_default(),
+    };
+    let seed = m.seed.map(|s| s.to_string()).unwrap_or_default();
+    let alt = format!("{}: {}", T::GeneratedImage.get(lang.get_untracked()), m.prompts);
+    view! {
+        <li class="history-item">
+            {url.map(|u| {
+                let href = u.clone();
+                view! {
+                    <a href=href target="_blank" rel="noopener noreferrer" class="thumb">
+                        <img src=u alt=alt loading="lazy" decoding="async"/>
+                    </a>
+                }
+            })}
+            <div>
+                <p class="job-prompt">{m.prompts.clone()}</p>
+                <p class="job-meta">
+                    {status}" · "{m.model.clone()}" · "{size}" · "{move || T::Seed.get(lang.get())}" "{seed}
+                    " · "<time>{record.created_at.clone()}</time>
+                </p>
+            </div>
+        </li>
+    }
+}

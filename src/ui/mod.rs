@@ -1,0 +1,7 @@
+//! The views: one file each, thin; they read stores and call their methods.
+
+pub mod common;
+pub mod form;
+pub mod history;
+pub mod jobs;
+pub mod settings;

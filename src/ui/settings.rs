@@ -1,0 +1,159 @@
+//! Settings: API base URL, key (and where it is kept), language, and the
+//! connection check that shows the account.
+
+use leptos::prelude::*;
+
+use super::common::{format_credit, ErrorNotice};
+use crate::i18n::{use_lang, Lang, T};
+use crate::state::account::{AccountStore, CheckState};
+use crate::state::config::ConfigStore;
+use crate::state::settings::{KeyPlace, SettingsStore};
+
+#[component]
+pub fn SettingsPanel() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let account = expect_context::<AccountStore>();
+    let config = expect_context::<ConfigStore>();
+    let show_key = RwSignal::new(false);
+    let check = move |_| account.check(settings, move || config.load(settings));
+
+    view! {
+        <section class="panel" aria-labelledby="settings-title">
+            <h2 id="settings-title">{T::Settings.tr()}</h2>
+            <div class="field">
+                <label for="base-url">{T::BaseUrl.tr()}</label>
+                <input
+                    id="base-url"
+                    type="url"
+                    inputmode="url"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby="base-url-help"
+                    aria-invalid=move || settings.base_url_problem().is_some().to_string()
+                    prop:value=move || settings.base_url.get()
+                    on:input=move |ev| settings.base_url.set(event_target_value(&ev).trim().to_string())
+                />
+                <p id="base-url-help" class=move || if settings.base_url_problem().is_some() { "field-error" } else { "hint" }>
+                    {move || if settings.base_url_problem().is_some() {
+                        T::BaseUrlInvalid.tr()()
+                    } else {
+                        T::BaseUrlHint.tr()()
+                    }}
+                </p>
+            </div>
+            <div class="field">
+                <label for="api-key">{T::ApiKey.tr()}</label>
+                <div class="row">
+                    <input
+                        id="api-key"
+                        type=move || if show_key.get() { "text" } else { "password" }
+                        autocomplete="off"
+                        spellcheck="false"
+                        placeholder="sk-…"
+                        prop:value=move || settings.key.get()
+                        on:input=move |ev| settings.key.set(event_target_value(&ev).trim().to_string())
+                    />
+                    <button
+                        type="button"
+                        class="secondary"
+                        aria-pressed=move || show_key.get().to_string()
+                        on:click=move |_| show_key.update(|s| *s = !*s)
+                    >
+                        {move || if show_key.get() { T::HideKey.tr()() } else { T::ShowKey.tr()() }}
+                    </button>
+                </div>
+            </div>
+            <fieldset class="field">
+                <legend>{T::KeepKey.tr()}</legend>
+                <KeyPlaceChoice place=KeyPlace::Device id="keep-device" label=T::KeepOnDevice/>
+                <KeyPlaceChoice place=KeyPlace::Tab id="keep-tab" label=T::KeepForTab/>
+                <button type="button" class="link" on:click=move |_| settings.forget_key()>
+                    {T::ForgetKey.tr()}
+                </button>
+            </fieldset>
+            <div class="field">
+                <label for="language">{T::Language.tr()}</label>
+                <select
+                    id="language"
+                    on:change=move |ev| {
+                        settings.lang_choice.set(match event_target_value(&ev).as_str() {
+                            "en" => Some(Lang::En),
+                            "zh" => Some(Lang::Zh),
+                            _ => None,
+                        })
+                    }
+                    prop:value=move || match settings.lang_choice.get() {
+                        Some(Lang::En) => "en",
+                        Some(Lang::Zh) => "zh",
+                        None => "auto",
+                    }
+                >
+                    <option value="auto">{T::LanguageAuto.tr()}</option>
+                    <option value="zh">"中文"</option>
+                    <option value="en">"English"</option>
+                </select>
+            </div>
+            <Show when=move || settings.storage_error.get()>
+                <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
+            </Show>
+            <button type="button" on:click=check disabled=move || account.state.get() == CheckState::Checking>
+                {T::CheckConnection.tr()}
+            </button>
+            <AccountStatus/>
+        </section>
+    }
+}
+
+#[component]
+fn KeyPlaceChoice(place: KeyPlace, id: &'static str, label: T) -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    view! {
+        <div class="choice">
+            <input
+                type="radio"
+                name="key-place"
+                id=id
+                prop:checked=move || settings.key_place.get() == place
+                on:change=move |_| settings.key_place.set(place)
+            />
+            <label for=id>{label.tr()}</label>
+        </div>
+    }
+}
+
+#[component]
+fn AccountStatus() -> impl IntoView {
+    let account = expect_context::<AccountStore>();
+    let lang = use_lang();
+    let error = Signal::derive(move || match account.state.get() {
+        CheckState::Failed(e) => Some(e),
+        _ => None,
+    });
+    view! {
+        <div aria-live="polite">
+            {move || match account.state.get() {
+                CheckState::Checking => Some(view! { <p class="hint">{T::Checking.tr()}</p> }.into_any()),
+                CheckState::Ok(d) => {
+                    let credit = d.credit.map(format_credit).unwrap_or_else(|| "?".into());
+                    let active = match (d.active, lang.get()) {
+                        (Some(false), Lang::Zh) => "（未激活）",
+                        (Some(false), Lang::En) => " (inactive)",
+                        _ => "",
+                    };
+                    Some(view! {
+                        <div class="notice ok">
+                            <p>{T::Connected.tr()}</p>
+                            <dl class="account">
+                                <dt>{T::Email.tr()}</dt><dd>{d.email}</dd>
+                                <dt>{T::Role.tr()}</dt><dd>{d.role}{active}</dd>
+                                <dt>{T::Credit.tr()}</dt><dd>{credit}</dd>
+                            </dl>
+                        </div>
+                    }.into_any())
+                }
+                _ => None,
+            }}
+            <ErrorNotice error=error/>
+        </div>
+    }
+}

@@ -10,10 +10,11 @@ use crate::state::{
 };
 use crate::ui::{form::CreateForm, history::HistoryPanel, jobs::JobList, settings::SettingsPanel};
 
-#[component]
-pub fn App() -> impl IntoView {
+/// Creates every store from what the browser saved and provides them to
+/// the views below. Public so that component tests set up the same way.
+pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let settings = SettingsStore::load();
-    let lang = provide_lang(settings);
+    provide_lang(settings);
     let config = ConfigStore::new();
     let jobs = JobStore::load(settings);
     provide_context(settings);
@@ -22,6 +23,13 @@ pub fn App() -> impl IntoView {
     provide_context(DraftStore::load());
     provide_context(HistoryStore::new());
     provide_context(jobs);
+    (settings, config, jobs)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (settings, config, jobs) = provide_app_state();
+    let lang = crate::i18n::use_lang();
 
     // `<html lang>` follows the UI language, for screen readers and fonts.
     Effect::new(move |_| {

@@ -11,4 +11,4 @@ pub mod i18n;
 pub mod state;
 pub mod ui;
 
-pub use app::App;
+pub use app::{provide_app_state, App};

@@ -280,9 +280,28 @@ async fn status_ready(port: u16) -> bool {
     if s.write_all(req.as_bytes()).await.is_err() {
         return false;
     }
-    let mut body = String::new();
-    let read = tokio::time::timeout(Duration::from_secs(2), s.read_to_string(&mut body)).await;
-    matches!(read, Ok(Ok(_))) && body.replace(' ', "").contains("\"ready\":true")
+    // chromedriver keeps the connection open despite "Connection: close", so read until the
+    // verdict shows up rather than until EOF.
+    let read = async {
+        let mut body = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => body.extend_from_slice(&buf[..n]),
+            }
+            let text = String::from_utf8_lossy(&body).replace(' ', "");
+            if text.contains("\"ready\":true") {
+                return true;
+            }
+            if text.contains("\"ready\":false") {
+                return false;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(2), read)
+        .await
+        .unwrap_or(false)
 }
 
 /// chromedriver's vendor endpoint for raw DevTools commands, which fantoccini has no method for.

@@ -160,6 +160,12 @@ impl Driver {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Only loopback resolves: a test that forgets to point the app at the stand-in fails
+        // fast instead of trying the real API (which the app names by default).
+        args.push(
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE *.localhost"
+                .into(),
+        );
         args.push(format!("--window-size={width},{height}"));
         args.push(format!("--user-data-dir={}", self.dir.profile().display()));
 

@@ -257,6 +257,13 @@ async fn desktop_at_root() {
         json!(true),
         "no CSP here"
     );
+    let outside = h
+        .eval("fetch('https://p0.kamiya.dev/x').then(() => 'reached', e => 'blocked: ' + e)")
+        .await;
+    assert!(
+        outside.as_str().unwrap().starts_with("blocked"),
+        "{outside}"
+    );
     let res = raw_get(h.origin(), "/").await.to_ascii_lowercase();
     assert!(res.contains("cache-control: no-store"), "{res}");
     assert!(!res.contains("content-security-policy"), "{res}");

@@ -2,19 +2,22 @@
 # Installs every tool the build and the tests need, at pinned versions.
 # Idempotent: each step is skipped when the pinned version is already there.
 set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION=0.21.14
-WASM_BINDGEN_VERSION=0.2.130
+# wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")
 BINARYEN_VERSION=132.0.0
 TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
 
 log() { printf '== %s\n' "$*"; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  log "installing chromium and chromium-driver (apt)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! command -v brotli >/dev/null 2>&1; then
+  log "installing chromium, chromium-driver, CJK fonts and brotli (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+  apt-get install -y -qq chromium chromium-driver fonts-noto-cjk brotli >/dev/null
 else
   log "chromium present: $(chromium --version 2>/dev/null | head -1)"
 fi

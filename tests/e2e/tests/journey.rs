@@ -1,0 +1,321 @@
+//! The first user journey, end to end: real app (dist/), real Chromium,
+//! the stand-in API on another port (so CORS is real). Controls are found
+//! by their labels and roles, as a user finds them.
+
+use std::time::Duration;
+
+use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_standin::{Fault, FaultKind, Route, StandIn, StandInConfig, DEMO_KEY};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn standin(job_secs: f64) -> StandIn {
+    StandIn::start(StandInConfig {
+        job_duration: Duration::from_secs_f64(job_secs),
+        ..StandInConfig::default()
+    })
+    .await
+    .expect("stand-in starts")
+}
+
+/// Opens the app, points it at the stand-in with a key, checks the
+/// connection and waits for the form.
+async fn connect(h: &Harness, api: &StandIn, key: &str) {
+    h.open().await;
+    h.fill("API base URL", &api.api_url()).await;
+    h.fill("API key", key).await;
+    h.click("Check connection").await;
+}
+
+async fn connected(h: &Harness, api: &StandIn) {
+    connect(h, api, DEMO_KEY).await;
+    h.wait_text("Connected.", WAIT).await;
+    h.field("Prompt").await;
+}
+
+/// Waits until the newest job's image has really loaded.
+async fn wait_for_image(h: &Harness, count: usize) {
+    h.wait_until(
+        &format!(
+            "Array.from(document.querySelectorAll('img')).filter(i => i.alt.startsWith('Generated image') && i.complete && i.naturalWidth > 0).length >= {count}"
+        ),
+        WAIT,
+    )
+    .await;
+}
+
+async fn text2image_journey(opts: HarnessOptions, shot: &str) {
+    let api = standin(1.5).await;
+    let h = Harness::start(opts).await;
+    connected(&h, &api).await;
+    // The account, from getDetails.
+    h.wait_text("demo@kamiya.test", WAIT).await;
+    h.wait_text("17,993.36", WAIT).await;
+    // The form, from the config: models with descriptions, busy status.
+    h.select("Model", "anime").await;
+    assert_eq!(h.value("Model").await, "anime");
+    assert_eq!(h.value("Sampler").await, "DPM++ 2M Karras");
+    assert_eq!(h.value("Size").await, "768x512");
+    h.select("Size", "512x768").await;
+    h.fill("Prompt", "礼花，气球，红色瞳孔").await;
+    h.click("Add LoRA").await;
+    h.screenshot(&format!("{shot}-form")).await;
+    h.click("Generate").await;
+    wait_for_image(&h, 1).await;
+    h.screenshot(&format!("{shot}-done")).await;
+
+    let body = api.last_generate_body().expect("one generate call");
+    assert_eq!(body["type"], "text2image");
+    assert_eq!(body["model"], "anime");
+    assert_eq!(
+        (body["width"].as_u64(), body["height"].as_u64()),
+        (Some(512), Some(768))
+    );
+    assert_eq!(body["prompts"], "礼花，气球，红色瞳孔");
+    assert_eq!(body["LoRAs"].as_array().map(Vec::len), Some(1));
+    assert!(body["seed"].as_u64().is_some());
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    // The card names the seed that was sent.
+    h.wait_text(&format!("Seed {}", body["seed"]), WAIT).await;
+    h.wait_text("Done", WAIT).await;
+    // The key travelled only in the header, never in a URL.
+    assert!(api
+        .requests()
+        .iter()
+        .all(|r| !r.query.contains(DEMO_KEY) && !r.path.contains(DEMO_KEY)));
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text2image_journey_on_desktop() {
+    text2image_journey(HarnessOptions::desktop(), "desktop").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text2image_journey_on_a_phone() {
+    text2image_journey(HarnessOptions::phone(), "phone").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_gets_a_clear_message() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connect(&h, &api, "sk-wrong-key").await;
+    h.wait_text("The API key was refused", WAIT).await;
+    // The server's own words are shown too.
+    h.wait_text("未授权", WAIT).await;
+    // Nothing lost: the key is still there to be corrected.
+    assert_eq!(h.value("API key").await, "sk-wrong-key");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_on_generate_keeps_the_form_and_can_be_retried() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "a cat on a roof").await;
+    h.fill("Steps", "30").await;
+    api.inject(Fault {
+        route: Route::Generate,
+        kind: FaultKind::HttpStatus(500),
+        times: Some(1),
+    });
+    h.click("Generate").await;
+    h.wait_text("The server had a problem (HTTP 500)", WAIT)
+        .await;
+    assert_eq!(h.value("Prompt").await, "a cat on a roof");
+    assert_eq!(h.value("Steps").await, "30");
+    h.click("Retry").await;
+    wait_for_image(&h, 1).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_status_in_the_body_shows_the_servers_message() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Generate,
+        kind: FaultKind::BodyStatus {
+            status: 503,
+            message: "服务器繁忙，请稍后再试".into(),
+        },
+        times: Some(1),
+    });
+    h.fill("Prompt", "mountains").await;
+    h.click("Generate").await;
+    h.wait_text("服务器繁忙，请稍后再试", WAIT).await;
+    h.wait_text("status 503", WAIT).await;
+    assert_eq!(h.value("Prompt").await, "mountains");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_failures_and_malformed_answers_are_explained() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    h.fill("API base URL", &api.api_url()).await;
+    h.fill("API key", DEMO_KEY).await;
+
+    api.inject(Fault {
+        route: Route::CheckNetwork,
+        kind: FaultKind::Drop,
+        times: Some(1),
+    });
+    h.click("Check connection").await;
+    h.wait_text("Could not reach the API server", WAIT).await;
+    h.wait_text("CORS", WAIT).await;
+
+    api.inject(Fault {
+        route: Route::Details,
+        kind: FaultKind::Truncated,
+        times: Some(1),
+    });
+    h.click("Check connection").await;
+    h.wait_text("could not be understood", WAIT).await;
+
+    api.inject(Fault {
+        route: Route::Details,
+        kind: FaultKind::Html,
+        times: Some(1),
+    });
+    h.click("Check connection").await;
+    h.wait_text("HTTP 502", WAIT).await;
+
+    // A slow answer: the user sees the check in progress, then the result.
+    api.inject(Fault {
+        route: Route::Details,
+        kind: FaultKind::Delay(Duration::from_millis(1500)),
+        times: Some(1),
+    });
+    h.click("Check connection").await;
+    h.wait_text("Checking…", WAIT).await;
+    h.wait_text("Connected.", WAIT).await;
+    h.field("Prompt").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_that_fails_says_why_and_offers_retry() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    api.inject(Fault {
+        route: Route::Config,
+        kind: FaultKind::WrongShape,
+        times: Some(1),
+    });
+    connect(&h, &api, DEMO_KEY).await;
+    h.wait_text("The server's options could not be loaded", WAIT)
+        .await;
+    h.wait_text("could not be understood", WAIT).await;
+    h.click("Retry").await;
+    h.field("Prompt").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_fields_are_explained_and_nothing_is_sent() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    h.select("Size", "custom").await;
+    h.fill("Width", "770").await;
+    h.fill("CFG scale", "99").await;
+    h.click("Generate").await;
+    h.wait_text("Must be a multiple of 8.", WAIT).await;
+    h.wait_text("Must be between 1 and 30.", WAIT).await;
+    h.wait_text("Required.", WAIT).await;
+    h.wait_text("Fix the marked fields; nothing was sent.", WAIT)
+        .await;
+    h.screenshot("phone-invalid").await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 0);
+    assert!(api
+        .requests()
+        .iter()
+        .all(|r| r.route != Some(Route::Generate)));
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_failed_server_statuses_are_shown() {
+    let api = standin(3.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "#weird sky").await;
+    h.click("Generate").await;
+    h.wait_text("In progress (queued_on_node_7)", WAIT).await;
+    h.fill("Prompt", "#fail sea").await;
+    h.click("Generate").await;
+    h.wait_text("The server reports failure (failed)", WAIT)
+        .await;
+    wait_for_image(&h, 1).await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_lists_past_jobs_newest_first_and_loads_more() {
+    let api = standin(1.0).await;
+    api.seed_history(DEMO_KEY, 25);
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "the newest one").await;
+    h.click("Generate").await;
+    wait_for_image(&h, 1).await;
+    h.click("Load history").await;
+    h.wait_until(
+        "document.querySelectorAll('.history li').length === 20",
+        WAIT,
+    )
+    .await;
+    let first = h
+        .eval("document.querySelector('.history li .job-prompt').textContent")
+        .await;
+    assert_eq!(first.as_str(), Some("the newest one"));
+    h.click("Load more").await;
+    h.wait_until(
+        "document.querySelectorAll('.history li').length === 26",
+        WAIT,
+    )
+    .await;
+    h.wait_until("!Array.from(document.querySelectorAll('button')).some(b => b.textContent.trim() === 'Load more')", WAIT).await;
+    let lists = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == Some(Route::List))
+        .map(|r| r.query)
+        .collect::<Vec<_>>();
+    assert!(
+        lists
+            .iter()
+            .any(|q| q.contains("start=1") && q.contains("take=20")),
+        "{lists:?}"
+    );
+    assert!(lists.iter().any(|q| q.contains("start=21")), "{lists:?}");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it() {
+    let api = standin(4.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "lanterns over a river").await;
+    h.click("Generate").await;
+    h.wait_until("document.body.innerText.includes('Accepted, waiting') || document.body.innerText.includes('In progress')", WAIT).await;
+    h.reload().await;
+    assert_eq!(h.value("API base URL").await, api.api_url());
+    assert_eq!(h.value("API key").await, DEMO_KEY);
+    h.field("Prompt").await;
+    assert_eq!(h.value("Prompt").await, "lanterns over a river");
+    wait_for_image(&h, 1).await;
+    assert_eq!(
+        api.jobs_created(DEMO_KEY),
+        1,
+        "a reload never sends a job twice"
+    );
+    h.close().await;
+}

@@ -66,7 +66,8 @@ fn watch_visibility(jobs: JobStore) {
         let hidden = document().hidden();
         jobs.set_hidden(hidden);
     });
-    let _ = doc.add_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
+    let _ =
+        doc.add_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
     let handler = send_wrapper::SendWrapper::new(handler);
     on_cleanup(move || {
         let _ = document().remove_event_listener_with_callback(

@@ -25,12 +25,20 @@ fn clear_storage() {
 
 fn local(key: &str) -> Option<String> {
     let w = web_sys::window().unwrap();
-    w.local_storage().unwrap().unwrap().get_item(&format!("{PREFIX}{key}")).unwrap()
+    w.local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(&format!("{PREFIX}{key}"))
+        .unwrap()
 }
 
 fn session(key: &str) -> Option<String> {
     let w = web_sys::window().unwrap();
-    w.session_storage().unwrap().unwrap().get_item(&format!("{PREFIX}{key}")).unwrap()
+    w.session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(&format!("{PREFIX}{key}"))
+        .unwrap()
 }
 
 fn container() -> HtmlElement {
@@ -56,7 +64,10 @@ fn button(root: &HtmlElement, name: &str) -> HtmlElement {
     (0..all.length())
         .filter_map(|i| all.item(i))
         .map(|n| n.unchecked_into::<HtmlElement>())
-        .find(|b| b.text_content().unwrap_or_default().trim() == name || b.get_attribute("aria-label").as_deref() == Some(name))
+        .find(|b| {
+            b.text_content().unwrap_or_default().trim() == name
+                || b.get_attribute("aria-label").as_deref() == Some(name)
+        })
         .unwrap_or_else(|| panic!("no button {name}"))
 }
 
@@ -80,12 +91,24 @@ fn config() -> ImageConfig {
     ImageConfig {
         busy_status: Some("空闲".into()),
         models: vec![
-            ModelInfo { id: "original".into(), description: "原版".into() },
-            ModelInfo { id: "anime".into(), description: "动漫".into() },
+            ModelInfo {
+                id: "original".into(),
+                description: "原版".into(),
+            },
+            ModelInfo {
+                id: "anime".into(),
+                description: "动漫".into(),
+            },
         ],
         loras: vec![
-            LoraInfo { id: "bocchi".into(), name: "Bocchi".into() },
-            LoraInfo { id: "ink".into(), name: "Ink".into() },
+            LoraInfo {
+                id: "bocchi".into(),
+                name: "Bocchi".into(),
+            },
+            LoraInfo {
+                id: "ink".into(),
+                name: "Ink".into(),
+            },
         ],
         samplers: vec![],
         sizes: vec![],
@@ -108,7 +131,10 @@ async fn server_text_is_shown_as_text_never_as_html() {
     let root = container();
     let _h = leptos::mount::mount_to(root.clone(), || {
         provide_app_state();
-        let e = ApiError::Api { status: 500, message: "<img src=x onerror=alert(1)>坏了".into() };
+        let e = ApiError::Api {
+            status: 500,
+            message: "<img src=x onerror=alert(1)>坏了".into(),
+        };
         view! { <ErrorNotice error=Signal::derive(move || Some(e.clone()))/> }
     });
     tick().await;
@@ -191,8 +217,14 @@ async fn the_form_is_built_from_the_config() {
     let sampler: HtmlSelectElement = q(&root, "#sampler");
     assert_eq!(sampler.value(), "DPM++ 2M Karras");
     let size: HtmlSelectElement = q(&root, "#size");
-    let sizes: Vec<String> = (0..size.length()).map(|i| size.item(i).unwrap().get_attribute("value").unwrap()).collect();
-    assert!(sizes.contains(&"768x512".into()) && sizes.contains(&"512x768".into()) && sizes.contains(&"custom".into()));
+    let sizes: Vec<String> = (0..size.length())
+        .map(|i| size.item(i).unwrap().get_attribute("value").unwrap())
+        .collect();
+    assert!(
+        sizes.contains(&"768x512".into())
+            && sizes.contains(&"512x768".into())
+            && sizes.contains(&"custom".into())
+    );
     assert!(root.text_content().unwrap().contains("空闲"));
     assert!(root.query_selector("#width").unwrap().is_none());
     type_into(&size.clone().unchecked_into(), "custom");
@@ -212,26 +244,54 @@ async fn invalid_fields_are_marked_explained_and_nothing_is_sent() {
     type_into(&q(&root, "#steps"), "500");
     tick().await;
     // Errors show only after the first attempt.
-    assert_eq!(q::<HtmlElement>(&root, "#steps").get_attribute("aria-invalid").as_deref(), Some("false"));
-    q::<web_sys::HtmlFormElement>(&root, "form").request_submit().unwrap();
+    assert_eq!(
+        q::<HtmlElement>(&root, "#steps")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
+    q::<web_sys::HtmlFormElement>(&root, "form")
+        .request_submit()
+        .unwrap();
     tick().await;
     for id in ["prompt", "steps"] {
-        assert_eq!(q::<HtmlElement>(&root, &format!("#{id}")).get_attribute("aria-invalid").as_deref(), Some("true"), "{id}");
+        assert_eq!(
+            q::<HtmlElement>(&root, &format!("#{id}"))
+                .get_attribute("aria-invalid")
+                .as_deref(),
+            Some("true"),
+            "{id}"
+        );
     }
-    assert!(q::<HtmlElement>(&root, "#steps-msg").text_content().unwrap().contains("150"));
-    assert!(q::<HtmlElement>(&root, "#prompt-msg").text_content().unwrap().contains("Required"));
+    assert!(q::<HtmlElement>(&root, "#steps-msg")
+        .text_content()
+        .unwrap()
+        .contains("150"));
+    assert!(q::<HtmlElement>(&root, "#prompt-msg")
+        .text_content()
+        .unwrap()
+        .contains("Required"));
     let jobs = expect_jobs(&root);
     assert_eq!(jobs, 0);
     // Fixing a field clears its mark at once.
     type_into(&q(&root, "#steps"), "28");
     tick().await;
-    assert_eq!(q::<HtmlElement>(&root, "#steps").get_attribute("aria-invalid").as_deref(), Some("false"));
+    assert_eq!(
+        q::<HtmlElement>(&root, "#steps")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
 }
 
 /// The number of jobs stored on this device.
 fn expect_jobs(_root: &HtmlElement) -> usize {
     local("jobs")
-        .map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap()["jobs"].as_array().map_or(0, Vec::len))
+        .map(|s| {
+            serde_json::from_str::<serde_json::Value>(&s).unwrap()["jobs"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
         .unwrap_or(0)
 }
 
@@ -274,7 +334,10 @@ async fn the_draft_survives_a_remount() {
     let root2 = container();
     let _h = mount_form(&root2);
     tick().await;
-    assert_eq!(q::<HtmlTextAreaElement>(&root2, "#prompt").value(), "礼花，气球");
+    assert_eq!(
+        q::<HtmlTextAreaElement>(&root2, "#prompt").value(),
+        "礼花，气球"
+    );
     // Even an invalid value is kept, not lost.
     assert_eq!(q::<HtmlInputElement>(&root2, "#steps").value(), "151");
 }
@@ -295,14 +358,18 @@ async fn a_valid_form_queues_one_job_per_image_with_random_seeds() {
     type_into(&q(&root, "#prompt"), "cat");
     type_into(&q(&root, "#batch"), "3");
     tick().await;
-    q::<web_sys::HtmlFormElement>(&root, "form").request_submit().unwrap();
+    q::<web_sys::HtmlFormElement>(&root, "form")
+        .request_submit()
+        .unwrap();
     tick().await;
     let stored: serde_json::Value = serde_json::from_str(&local("jobs").unwrap()).unwrap();
     let jobs = stored["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), 3);
-    let seeds: std::collections::HashSet<u64> = jobs.iter().map(|j| j["request"]["seed"].as_u64().unwrap()).collect();
+    let seeds: std::collections::HashSet<u64> = jobs
+        .iter()
+        .map(|j| j["request"]["seed"].as_u64().unwrap())
+        .collect();
     assert_eq!(seeds.len(), 3, "each image gets its own random seed");
     // The form keeps its values.
     assert_eq!(q::<HtmlTextAreaElement>(&root, "#prompt").value(), "cat");
 }
-

@@ -17,7 +17,10 @@ pub enum ApiError {
     Unauthorized(Option<String>),
     /// A non-2xx HTTP status, with the server's message when it sent one.
     #[error("HTTP {status}: {message:?}")]
-    Http { status: u16, message: Option<String> },
+    Http {
+        status: u16,
+        message: Option<String>,
+    },
     /// HTTP 2xx, but the body's own `status` is not 200.
     #[error("API status {status}: {message}")]
     Api { status: i64, message: String },
@@ -137,29 +140,67 @@ mod tests {
     #[test]
     fn transient_errors_are_retried_and_client_errors_are_not() {
         assert!(ApiError::Network("x".into()).is_transient());
-        assert!(ApiError::Http { status: 503, message: None }.is_transient());
+        assert!(ApiError::Http {
+            status: 503,
+            message: None
+        }
+        .is_transient());
         assert!(ApiError::Malformed("x".into()).is_transient());
-        assert!(!ApiError::Http { status: 404, message: None }.is_transient());
+        assert!(!ApiError::Http {
+            status: 404,
+            message: None
+        }
+        .is_transient());
         assert!(!ApiError::Unauthorized(None).is_transient());
-        assert!(ApiError::Api { status: 500, message: "忙".into() }.is_transient());
-        assert!(!ApiError::Api { status: 400, message: "参数错误".into() }.is_transient());
+        assert!(ApiError::Api {
+            status: 500,
+            message: "忙".into()
+        }
+        .is_transient());
+        assert!(!ApiError::Api {
+            status: 400,
+            message: "参数错误".into()
+        }
+        .is_transient());
     }
 
     #[test]
     fn descriptions_quote_the_server_message_and_mention_the_cause() {
-        let e = ApiError::Api { status: 500, message: "服务器繁忙".into() };
+        let e = ApiError::Api {
+            status: 500,
+            message: "服务器繁忙".into(),
+        };
         assert!(e.describe(Lang::En).contains("服务器繁忙"));
         assert!(e.describe(Lang::Zh).contains("服务器繁忙"));
-        assert!(ApiError::Network("TypeError".into()).describe(Lang::En).contains("CORS"));
-        assert!(ApiError::Unauthorized(None).describe(Lang::En).contains("key"));
-        let http = ApiError::Http { status: 500, message: Some("  ".into()) };
+        assert!(ApiError::Network("TypeError".into())
+            .describe(Lang::En)
+            .contains("CORS"));
+        assert!(ApiError::Unauthorized(None)
+            .describe(Lang::En)
+            .contains("key"));
+        let http = ApiError::Http {
+            status: 500,
+            message: Some("  ".into()),
+        };
         assert!(!http.describe(Lang::En).contains("said"));
     }
 
     #[test]
     fn not_found_is_recognised_in_both_forms() {
-        assert!(ApiError::Http { status: 404, message: None }.is_not_found());
-        assert!(ApiError::Api { status: 404, message: "任务不存在".into() }.is_not_found());
-        assert!(!ApiError::Http { status: 500, message: None }.is_not_found());
+        assert!(ApiError::Http {
+            status: 404,
+            message: None
+        }
+        .is_not_found());
+        assert!(ApiError::Api {
+            status: 404,
+            message: "任务不存在".into()
+        }
+        .is_not_found());
+        assert!(!ApiError::Http {
+            status: 500,
+            message: None
+        }
+        .is_not_found());
     }
 }

@@ -165,7 +165,11 @@ impl Client {
     }
 
     /// The one place that performs HTTP: fetch with a timeout that aborts.
-    async fn send(&self, endpoint: &Endpoint, body: Option<String>) -> Result<(u16, String), ApiError> {
+    async fn send(
+        &self,
+        endpoint: &Endpoint,
+        body: Option<String>,
+    ) -> Result<(u16, String), ApiError> {
         use futures::future::{select, Either};
         use gloo_net::http::{Request, RequestBuilder};
 

@@ -110,7 +110,10 @@ fn provider_generate_answer_parses() {
 fn provider_track_answer_gives_the_image_url() {
     let job: JobRecord = types::parse_envelope(200, TRACK_ANSWER).unwrap();
     assert_eq!(job.status, "generated");
-    assert!(job.image_url().unwrap().starts_with("https://huader-output.cdn"));
+    assert!(job
+        .image_url()
+        .unwrap()
+        .starts_with("https://huader-output.cdn"));
     assert!(job.metadata.prompts.contains("礼花"));
 }
 
@@ -146,8 +149,11 @@ fn unknown_fields_missing_fields_and_strings_for_numbers_are_tolerated() {
     assert_eq!(job.metadata.width, None);
     assert_eq!(job.metadata.loras.len(), 1);
     // metadata of the wrong type is dropped, not fatal
-    let odd: JobRecord =
-        types::parse_envelope(200, r#"{"status":200,"data":{"hashid":"h","metadata":"?"}}"#).unwrap();
+    let odd: JobRecord = types::parse_envelope(
+        200,
+        r#"{"status":200,"data":{"hashid":"h","metadata":"?"}}"#,
+    )
+    .unwrap();
     assert_eq!(odd.hashid, "h");
 }
 
@@ -155,7 +161,13 @@ fn unknown_fields_missing_fields_and_strings_for_numbers_are_tolerated() {
 fn error_envelopes_become_the_right_error() {
     let e = types::parse_envelope::<JobRecord>(200, r#"{"status":500,"message":"服务器繁忙"}"#)
         .unwrap_err();
-    assert_eq!(e, ApiError::Api { status: 500, message: "服务器繁忙".into() });
+    assert_eq!(
+        e,
+        ApiError::Api {
+            status: 500,
+            message: "服务器繁忙".into()
+        }
+    );
     let e = types::parse_envelope::<JobRecord>(200, r#"{"status":401,"message":"密钥无效"}"#)
         .unwrap_err();
     assert_eq!(e, ApiError::Unauthorized(Some("密钥无效".into())));
@@ -163,9 +175,21 @@ fn error_envelopes_become_the_right_error() {
     assert_eq!(e, ApiError::Unauthorized(None));
     let e = types::parse_envelope::<JobRecord>(500, r#"{"status":500,"message":"内部错误"}"#)
         .unwrap_err();
-    assert_eq!(e, ApiError::Http { status: 500, message: Some("内部错误".into()) });
+    assert_eq!(
+        e,
+        ApiError::Http {
+            status: 500,
+            message: Some("内部错误".into())
+        }
+    );
     let e = types::parse_envelope::<JobRecord>(502, "<html>Bad Gateway</html>").unwrap_err();
-    assert_eq!(e, ApiError::Http { status: 502, message: None });
+    assert_eq!(
+        e,
+        ApiError::Http {
+            status: 502,
+            message: None
+        }
+    );
 }
 
 #[test]
@@ -189,7 +213,10 @@ fn malformed_bodies_are_malformed_not_panics() {
 fn list_skips_odd_entries_and_accepts_wrapped_lists() {
     let body = r#"{"status":200,"data":[{"hashid":"a"},42,{"nohash":1},{"hashid":"b","status":"generated"}]}"#;
     let list: JobList = types::parse_envelope(200, body).unwrap();
-    assert_eq!(list.0.iter().map(|j| j.hashid.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        list.0.iter().map(|j| j.hashid.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     let wrapped: JobList =
         types::parse_envelope(200, r#"{"status":200,"data":{"list":[{"hashid":"c"}]}}"#).unwrap();
     assert_eq!(wrapped.0.len(), 1);
@@ -206,7 +233,10 @@ fn config_is_read_tolerantly() {
         "somethingNew":{"deep":[1,2,3]}}}"#;
     let c: ImageConfig = types::parse_envelope(200, body).unwrap();
     assert_eq!(c.busy_status.as_deref(), Some("空闲"));
-    assert_eq!(c.models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["original", "bare"]);
+    assert_eq!(
+        c.models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["original", "bare"]
+    );
     assert_eq!(c.loras.len(), 2);
     assert_eq!(c.loras[1].label(), "x");
     assert_eq!(c.samplers, ["Euler a", "DDIM"]);
@@ -218,10 +248,22 @@ fn config_is_read_tolerantly() {
 
 #[test]
 fn only_http_urls_count_as_images() {
-    for ok in ["https://cdn.example/a.jpg", "http://127.0.0.1:8788/outputs/x.jpg", "HTTPS://X.Y/z"] {
+    for ok in [
+        "https://cdn.example/a.jpg",
+        "http://127.0.0.1:8788/outputs/x.jpg",
+        "HTTPS://X.Y/z",
+    ] {
         assert!(is_http_url(ok), "{ok}");
     }
-    for bad in ["", "javascript:alert(1)", "data:image/png;base64,xx", "/relative.jpg", "https://", "https:// x", "ftp://a/b"] {
+    for bad in [
+        "",
+        "javascript:alert(1)",
+        "data:image/png;base64,xx",
+        "/relative.jpg",
+        "https://",
+        "https:// x",
+        "ftp://a/b",
+    ] {
         assert!(!is_http_url(bad), "{bad}");
     }
 }
@@ -229,7 +271,10 @@ fn only_http_urls_count_as_images() {
 #[test]
 fn urls_and_headers_are_built_for_the_configured_base_only() {
     let c = Client::new(" https://proxy.example/kamiya/ ", " sk-test ").unwrap();
-    assert_eq!(c.url(&Endpoint::Config), "https://proxy.example/kamiya/api/image/config");
+    assert_eq!(
+        c.url(&Endpoint::Config),
+        "https://proxy.example/kamiya/api/image/config"
+    );
     assert_eq!(
         c.url(&Endpoint::Track("a/b?c".into())),
         "https://proxy.example/kamiya/api/image/generate/a%2Fb%3Fc"
@@ -247,7 +292,14 @@ fn urls_and_headers_are_built_for_the_configured_base_only() {
 
 #[test]
 fn bad_base_urls_are_refused() {
-    for bad in ["", "p0.kamiya.dev", "javascript:alert(1)", "https://user:pw@host", "https://h/?x=1", "ftp://h"] {
+    for bad in [
+        "",
+        "p0.kamiya.dev",
+        "javascript:alert(1)",
+        "https://user:pw@host",
+        "https://h/?x=1",
+        "ftp://h",
+    ] {
         assert!(Client::new(bad, "k").is_err(), "{bad}");
     }
 }
@@ -265,7 +317,10 @@ fn generate_request_serialises_with_the_api_field_names() {
         width: 768,
         height: 512,
         model: "original".into(),
-        loras: vec![LoraChoice { id: "bocchiEdStyleLora_bocchiEdStyle".into(), weight: 60 }],
+        loras: vec![LoraChoice {
+            id: "bocchiEdStyleLora_bocchiEdStyle".into(),
+            weight: 60,
+        }],
         image: None,
     };
     let v: serde_json::Value = serde_json::to_value(&req).unwrap();

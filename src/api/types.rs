@@ -213,19 +213,24 @@ impl<'de> Deserialize<'de> for ImageConfig {
             })
             .filter(|l| !l.id.trim().is_empty())
             .collect();
-        let samplers = list(&["availableSamplers", "samplers", "availableSampling", "sampling"])
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s),
-                Value::Object(o) => o
-                    .get("id")
-                    .or_else(|| o.get("name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                _ => None,
-            })
-            .filter(|s| !s.trim().is_empty())
-            .collect();
+        let samplers = list(&[
+            "availableSamplers",
+            "samplers",
+            "availableSampling",
+            "sampling",
+        ])
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s),
+            Value::Object(o) => o
+                .get("id")
+                .or_else(|| o.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            _ => None,
+        })
+        .filter(|s| !s.trim().is_empty())
+        .collect();
         let sizes = list(&["availableSizes", "sizes", "artboards", "availableArtboards"])
             .into_iter()
             .filter_map(|v| parse_size(&v))
@@ -380,7 +385,8 @@ pub fn is_http_url(url: &str) -> bool {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// A list answer whose items are parsed one by one: one odd entry does not

@@ -55,9 +55,19 @@ impl JobState {
     pub fn describe(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            JobState::Queued => if zh { "排队中（本地）" } else { "Waiting to be sent" }.into(),
+            JobState::Queued => if zh {
+                "排队中（本地）"
+            } else {
+                "Waiting to be sent"
+            }
+            .into(),
             JobState::Submitting => if zh { "提交中…" } else { "Submitting…" }.into(),
-            JobState::Created => if zh { "已提交，等待生成" } else { "Accepted, waiting" }.into(),
+            JobState::Created => if zh {
+                "已提交，等待生成"
+            } else {
+                "Accepted, waiting"
+            }
+            .into(),
             JobState::Running(s) => {
                 if zh {
                     format!("生成中（{s}）")
@@ -122,10 +132,30 @@ pub enum Progress {
     UnsafeUrl,
 }
 
-const DONE_STATUSES: &[&str] = &["generated", "done", "finished", "completed", "complete", "success", "succeeded"];
+const DONE_STATUSES: &[&str] = &[
+    "generated",
+    "done",
+    "finished",
+    "completed",
+    "complete",
+    "success",
+    "succeeded",
+];
 const FAIL_MARKERS: &[&str] = &[
-    "fail", "error", "cancel", "reject", "abort", "timeout", "timed_out", "banned", "block",
-    "nsfw", "invalid", "expired", "deleted", "refund",
+    "fail",
+    "error",
+    "cancel",
+    "reject",
+    "abort",
+    "timeout",
+    "timed_out",
+    "banned",
+    "block",
+    "nsfw",
+    "invalid",
+    "expired",
+    "deleted",
+    "refund",
 ];
 
 /// Reads a server record: done only when the status says so and the image
@@ -298,7 +328,9 @@ impl Job {
                     JobState::Running(status)
                 };
             }
-            Progress::Failed(status) => self.finish(JobState::Failed(FailReason::ServerStatus(status)), now),
+            Progress::Failed(status) => {
+                self.finish(JobState::Failed(FailReason::ServerStatus(status)), now)
+            }
             Progress::UnsafeUrl => self.finish(JobState::Failed(FailReason::UnsafeUrl), now),
         }
     }
@@ -364,7 +396,10 @@ mod tests {
             hashid: "h1".into(),
             id: "i1".into(),
             status: status.into(),
-            metadata: JobMetadata { jpg: jpg.map(str::to_string), ..Default::default() },
+            metadata: JobMetadata {
+                jpg: jpg.map(str::to_string),
+                ..Default::default()
+            },
             created_at: "08-06 07:30:20".into(),
             ..Default::default()
         }
@@ -421,7 +456,11 @@ mod tests {
         for s in ["failed", "ERROR", "cancelled", "nsfw_blocked"] {
             let mut j = submitted();
             j.apply_record(&record(s, None), 30.0);
-            assert_eq!(j.state, JobState::Failed(FailReason::ServerStatus(s.into())), "{s}");
+            assert_eq!(
+                j.state,
+                JobState::Failed(FailReason::ServerStatus(s.into())),
+                "{s}"
+            );
         }
     }
 
@@ -430,7 +469,13 @@ mod tests {
         let mut j = submitted();
         j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 30.0);
         j.apply_record(&record("created", None), 40.0);
-        j.track_failed(ApiError::Http { status: 404, message: None }, 41.0);
+        j.track_failed(
+            ApiError::Http {
+                status: 404,
+                message: None,
+            },
+            41.0,
+        );
         j.cancel(42.0);
         assert_eq!(j.state, JobState::Generated);
 
@@ -454,7 +499,13 @@ mod tests {
     #[test]
     fn transient_track_errors_are_remembered_and_cleared() {
         let mut j = submitted();
-        j.track_failed(ApiError::Http { status: 500, message: None }, 30.0);
+        j.track_failed(
+            ApiError::Http {
+                status: 500,
+                message: None,
+            },
+            30.0,
+        );
         assert!(j.state.is_pending_on_server());
         assert!(j.last_error.is_some());
         j.apply_record(&record("generating", None), 31.0);
@@ -464,7 +515,10 @@ mod tests {
     #[test]
     fn a_job_the_server_forgot_fails_with_the_reason() {
         let mut j = submitted();
-        let e = ApiError::Http { status: 404, message: Some("任务不存在".into()) };
+        let e = ApiError::Http {
+            status: 404,
+            message: Some("任务不存在".into()),
+        };
         j.track_failed(e.clone(), 30.0);
         assert_eq!(j.state, JobState::Failed(FailReason::Lost(e)));
         assert!(j.state.describe(Lang::En).contains("任务不存在"));
@@ -474,7 +528,13 @@ mod tests {
     fn rejection_and_timeout() {
         let mut j = Job::new("l1".into(), request(), 0.0);
         j.submitting(1.0);
-        j.rejected(ApiError::Api { status: 500, message: "忙".into() }, 2.0);
+        j.rejected(
+            ApiError::Api {
+                status: 500,
+                message: "忙".into(),
+            },
+            2.0,
+        );
         assert!(matches!(j.state, JobState::Failed(FailReason::Rejected(_))));
         let mut t = submitted();
         t.time_out(99.0);

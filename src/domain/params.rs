@@ -121,8 +121,18 @@ impl Problem {
         let zh = lang == Lang::Zh;
         match self {
             Problem::Required => if zh { "必填。" } else { "Required." }.into(),
-            Problem::NotAWholeNumber => if zh { "请输入整数。" } else { "Enter a whole number." }.into(),
-            Problem::NotANumber => if zh { "请输入数字。" } else { "Enter a number." }.into(),
+            Problem::NotAWholeNumber => if zh {
+                "请输入整数。"
+            } else {
+                "Enter a whole number."
+            }
+            .into(),
+            Problem::NotANumber => if zh {
+                "请输入数字。"
+            } else {
+                "Enter a number."
+            }
+            .into(),
             Problem::OutOfRange { min, max } => {
                 if zh {
                     format!("应在 {min} 到 {max} 之间。")
@@ -130,9 +140,24 @@ impl Problem {
                     format!("Must be between {min} and {max}.")
                 }
             }
-            Problem::NotMultipleOf8 => if zh { "必须是 8 的倍数。" } else { "Must be a multiple of 8." }.into(),
-            Problem::UnknownChoice => if zh { "服务器配置中没有这个选项。" } else { "Not offered by the server's config." }.into(),
-            Problem::Duplicate => if zh { "已经添加过了。" } else { "Already added." }.into(),
+            Problem::NotMultipleOf8 => if zh {
+                "必须是 8 的倍数。"
+            } else {
+                "Must be a multiple of 8."
+            }
+            .into(),
+            Problem::UnknownChoice => if zh {
+                "服务器配置中没有这个选项。"
+            } else {
+                "Not offered by the server's config."
+            }
+            .into(),
+            Problem::Duplicate => if zh {
+                "已经添加过了。"
+            } else {
+                "Already added."
+            }
+            .into(),
         }
     }
 }
@@ -169,19 +194,28 @@ fn parse_whole(s: &str) -> Result<u64, Problem> {
     }
     s.parse::<u64>().map_err(|_| match s.parse::<f64>() {
         // A negative number: say what range is allowed, not "whole number".
-        Ok(v) if v < 0.0 => Problem::OutOfRange { min: 0.0, max: u32::MAX as f64 },
+        Ok(v) if v < 0.0 => Problem::OutOfRange {
+            min: 0.0,
+            max: u32::MAX as f64,
+        },
         _ => Problem::NotAWholeNumber,
     })
 }
 
 fn whole_in(s: &str, (min, max): (u32, u32)) -> Result<u32, Problem> {
-    let range = Problem::OutOfRange { min: min as f64, max: max as f64 };
+    let range = Problem::OutOfRange {
+        min: min as f64,
+        max: max as f64,
+    };
     let v = parse_whole(s).map_err(|p| match p {
         Problem::OutOfRange { .. } => range.clone(),
         other => other,
     })?;
     if v < min as u64 || v > max as u64 {
-        return Err(Problem::OutOfRange { min: min as f64, max: max as f64 });
+        return Err(Problem::OutOfRange {
+            min: min as f64,
+            max: max as f64,
+        });
     }
     Ok(v as u32)
 }
@@ -267,7 +301,14 @@ impl Draft {
             }
         };
         let prompts = self.prompts.trim().to_string();
-        check(Field::Prompts, if prompts.is_empty() { Err(Problem::Required) } else { Ok(()) });
+        check(
+            Field::Prompts,
+            if prompts.is_empty() {
+                Err(Problem::Required)
+            } else {
+                Ok(())
+            },
+        );
         let model = self.model.trim().to_string();
         check(
             Field::Model,
@@ -280,7 +321,14 @@ impl Draft {
             },
         );
         let sampler = self.sampler.trim().to_string();
-        check(Field::Sampler, if sampler.is_empty() { Err(Problem::Required) } else { Ok(()) });
+        check(
+            Field::Sampler,
+            if sampler.is_empty() {
+                Err(Problem::Required)
+            } else {
+                Ok(())
+            },
+        );
         let (w, h) = self.dimensions();
         let width = side(&w);
         let height = side(&h);
@@ -292,7 +340,10 @@ impl Draft {
             "" => Err(Problem::Required),
             s => match s.parse::<f64>() {
                 Ok(v) if v.is_finite() && (CFG_RANGE.0..=CFG_RANGE.1).contains(&v) => Ok(v),
-                Ok(_) => Err(Problem::OutOfRange { min: CFG_RANGE.0, max: CFG_RANGE.1 }),
+                Ok(_) => Err(Problem::OutOfRange {
+                    min: CFG_RANGE.0,
+                    max: CFG_RANGE.1,
+                }),
                 Err(_) => Err(Problem::NotANumber),
             },
         };
@@ -324,7 +375,10 @@ impl Draft {
             let weight = whole_in(&l.weight, LORA_WEIGHT_RANGE);
             check(Field::LoraWeight(i), weight.clone().map(|_| ()));
             if let Ok(weight) = weight {
-                loras.push(LoraChoice { id: l.id.clone(), weight });
+                loras.push(LoraChoice {
+                    id: l.id.clone(),
+                    weight,
+                });
             }
         }
         if !errors.is_empty() {
@@ -370,7 +424,10 @@ impl Draft {
             loras: r
                 .loras
                 .iter()
-                .map(|l| DraftLora { id: l.id.clone(), weight: l.weight.to_string() })
+                .map(|l| DraftLora {
+                    id: l.id.clone(),
+                    weight: l.weight.to_string(),
+                })
                 .collect(),
             batch: "1".into(),
         }
@@ -392,12 +449,24 @@ mod tests {
         ImageConfig {
             busy_status: None,
             models: vec![
-                ModelInfo { id: "original".into(), description: "原版".into() },
-                ModelInfo { id: "anime".into(), description: String::new() },
+                ModelInfo {
+                    id: "original".into(),
+                    description: "原版".into(),
+                },
+                ModelInfo {
+                    id: "anime".into(),
+                    description: String::new(),
+                },
             ],
             loras: vec![
-                LoraInfo { id: "bocchi".into(), name: "Bocchi".into() },
-                LoraInfo { id: "ink".into(), name: String::new() },
+                LoraInfo {
+                    id: "bocchi".into(),
+                    name: "Bocchi".into(),
+                },
+                LoraInfo {
+                    id: "ink".into(),
+                    name: String::new(),
+                },
             ],
             samplers: vec![],
             sizes: vec![],
@@ -405,13 +474,20 @@ mod tests {
     }
 
     fn valid() -> Draft {
-        let mut d = Draft { prompts: "礼花，气球".into(), ..Draft::default() };
+        let mut d = Draft {
+            prompts: "礼花，气球".into(),
+            ..Draft::default()
+        };
         d.adapt_to(&config());
         d
     }
 
     fn fields(d: &Draft) -> Vec<Field> {
-        d.validate(&config()).unwrap_err().into_iter().map(|e| e.field).collect()
+        d.validate(&config())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]
@@ -419,14 +495,23 @@ mod tests {
         let mut d = valid();
         d.random_seed = false;
         d.seed = "218506577".into();
-        d.loras.push(DraftLora { id: "bocchi".into(), weight: "60".into() });
+        d.loras.push(DraftLora {
+            id: "bocchi".into(),
+            weight: "60".into(),
+        });
         let t = d.validate(&config()).unwrap();
         let r = t.instance(999);
         assert_eq!(r.seed, 218506577);
         assert_eq!((r.width, r.height, r.step, r.cfg), (768, 512, 28, 12.0));
         assert_eq!(r.model, "original");
         assert_eq!(r.sampling, "DPM++ 2M Karras");
-        assert_eq!(r.loras, vec![LoraChoice { id: "bocchi".into(), weight: 60 }]);
+        assert_eq!(
+            r.loras,
+            vec![LoraChoice {
+                id: "bocchi".into(),
+                weight: 60
+            }]
+        );
         assert_eq!(r.negative_prompts, DEFAULT_NEGATIVE);
     }
 
@@ -450,7 +535,10 @@ mod tests {
         d.random_seed = false;
         d.seed = "4294967296".into();
         d.batch = "0".into();
-        d.loras.push(DraftLora { id: "nope".into(), weight: "101".into() });
+        d.loras.push(DraftLora {
+            id: "nope".into(),
+            weight: "101".into(),
+        });
         let f = fields(&d);
         for want in [
             Field::Prompts,
@@ -484,8 +572,14 @@ mod tests {
         let mut d = valid();
         d.model = "gone".into();
         d.loras = vec![
-            DraftLora { id: "ink".into(), weight: "50".into() },
-            DraftLora { id: "ink".into(), weight: "50".into() },
+            DraftLora {
+                id: "ink".into(),
+                weight: "50".into(),
+            },
+            DraftLora {
+                id: "ink".into(),
+                weight: "50".into(),
+            },
         ];
         let f = fields(&d);
         assert!(f.contains(&Field::Model) && f.contains(&Field::Lora(1)));
@@ -494,7 +588,11 @@ mod tests {
 
     #[test]
     fn adapting_keeps_what_is_still_offered() {
-        let mut d = Draft { model: "anime".into(), sampler: "Euler a".into(), ..Draft::default() };
+        let mut d = Draft {
+            model: "anime".into(),
+            sampler: "Euler a".into(),
+            ..Draft::default()
+        };
         d.adapt_to(&config());
         assert_eq!(d.model, "anime");
         assert_eq!(d.sampler, "Euler a");

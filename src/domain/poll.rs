@@ -70,7 +70,9 @@ impl PollPolicy {
             cap * (0.5 + 0.5 * jitter)
         } else if s.answers == 0 {
             // First ask just after the image is expected.
-            (s.expected_ms - s.elapsed_ms).max(self.min_first_ms - s.elapsed_ms).max(0.0)
+            (s.expected_ms - s.elapsed_ms)
+                .max(self.min_first_ms - s.elapsed_ms)
+                .max(0.0)
         } else {
             // Past the expectation: short interval, stretched for jobs that
             // run far longer than usual (a long queue on the server).
@@ -132,7 +134,12 @@ mod tests {
     use super::*;
 
     fn at(elapsed: f64, answers: u32, errors: u32) -> PollSituation {
-        PollSituation { elapsed_ms: elapsed, answers, consecutive_errors: errors, expected_ms: 6_000.0 }
+        PollSituation {
+            elapsed_ms: elapsed,
+            answers,
+            consecutive_errors: errors,
+            expected_ms: 6_000.0,
+        }
     }
 
     fn delay(n: Next) -> f64 {
@@ -151,7 +158,10 @@ mod tests {
         // Long overdue (reload much later): ask at once.
         assert_eq!(delay(p.next(at(60_000.0, 0, 0), 0.5)), 0.0);
         // A very fast expectation still waits the minimum.
-        let fast = PollSituation { expected_ms: 100.0, ..at(0.0, 0, 0) };
+        let fast = PollSituation {
+            expected_ms: 100.0,
+            ..at(0.0, 0, 0)
+        };
         assert_eq!(delay(p.next(fast, 0.5)), 1_000.0);
     }
 

@@ -21,7 +21,9 @@ pub struct AccountStore {
 
 impl AccountStore {
     pub fn new() -> AccountStore {
-        AccountStore { state: RwSignal::new(CheckState::Idle) }
+        AccountStore {
+            state: RwSignal::new(CheckState::Idle),
+        }
     }
 
     /// checkNetwork first: it needs no key, so its failure means the server

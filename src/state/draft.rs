@@ -23,7 +23,9 @@ impl DraftStore {
         };
         Effect::new(move |_| {
             // Best effort: if storage is unavailable the draft lives in memory.
-            let _ = store.draft.with(|d| storage::set(Area::Local, DRAFT_KEY, d));
+            let _ = store
+                .draft
+                .with(|d| storage::set(Area::Local, DRAFT_KEY, d));
         });
         store
     }

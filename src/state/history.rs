@@ -41,7 +41,11 @@ impl HistoryStore {
                 return;
             }
         };
-        let start = if fresh { 1 } else { self.entries.with_untracked(Vec::len) as u32 + 1 };
+        let start = if fresh {
+            1
+        } else {
+            self.entries.with_untracked(Vec::len) as u32 + 1
+        };
         self.loading.set(true);
         self.error.set(None);
         spawn_local(async move {
@@ -90,14 +94,21 @@ mod tests {
     use super::*;
 
     fn rec(h: &str, status: &str) -> JobRecord {
-        JobRecord { hashid: h.into(), status: status.into(), ..Default::default() }
+        JobRecord {
+            hashid: h.into(),
+            status: status.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn pages_merge_without_duplicates() {
         let mut e = vec![rec("a", "generated"), rec("b", "created")];
         merge_page(&mut e, vec![rec("b", "generated"), rec("c", "generated")]);
-        assert_eq!(e.iter().map(|r| r.hashid.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            e.iter().map(|r| r.hashid.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
         assert_eq!(e[1].status, "generated");
     }
 }

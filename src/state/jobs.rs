@@ -123,7 +123,8 @@ impl JobStore {
 
     pub fn remove(self, local_id: &str) {
         self.cancel(local_id);
-        self.jobs.update(|all| all.retain(|j| j.local_id != local_id));
+        self.jobs
+            .update(|all| all.retain(|j| j.local_id != local_id));
         self.counters.update_value(|c| {
             c.remove(local_id);
         });
@@ -198,7 +199,10 @@ impl JobStore {
         let limit = self.settings.max_in_flight.get_untracked().max(1) as usize;
         loop {
             let next = self.jobs.try_with_untracked(|jobs| {
-                let sending = jobs.iter().filter(|j| j.state == JobState::Submitting).count();
+                let sending = jobs
+                    .iter()
+                    .filter(|j| j.state == JobState::Submitting)
+                    .count();
                 if sending >= limit {
                     return None;
                 }
@@ -215,7 +219,9 @@ impl JobStore {
     fn submit(self, local_id: String) {
         let now = now_ms();
         self.update_job(&local_id, |j| j.submitting(now));
-        let Some(job) = self.job_untracked(&local_id) else { return };
+        let Some(job) = self.job_untracked(&local_id) else {
+            return;
+        };
         let client = self.settings.client_untracked();
         spawn_local(async move {
             let result = match client {
@@ -252,18 +258,24 @@ impl JobStore {
         }
         self.stop_timer(local_id);
         if let Some(d) = job.duration_ms() {
-            let kind = DurationStats::kind_key(&job.request.model, job.request.width, job.request.height);
+            let kind =
+                DurationStats::kind_key(&job.request.model, job.request.width, job.request.height);
             self.stats.try_update(|s| s.record(&kind, d));
         }
     }
 
     fn schedule(self, local_id: &str) {
         if self.hidden.get_untracked()
-            || self.in_flight.try_with_value(|f| f.contains(local_id)).unwrap_or(true)
+            || self
+                .in_flight
+                .try_with_value(|f| f.contains(local_id))
+                .unwrap_or(true)
         {
             return;
         }
-        let Some(job) = self.job_untracked(local_id) else { return };
+        let Some(job) = self.job_untracked(local_id) else {
+            return;
+        };
         let counters = self
             .counters
             .try_with_value(|c| c.get(local_id).copied().unwrap_or_default())
@@ -296,11 +308,15 @@ impl JobStore {
         self.timers.try_update_value(|t| {
             t.remove(&local_id);
         });
-        let Some(job) = self.job_untracked(&local_id) else { return };
+        let Some(job) = self.job_untracked(&local_id) else {
+            return;
+        };
         let (Some(hashid), true) = (job.hashid.clone(), job.state.is_pending_on_server()) else {
             return;
         };
-        let Ok(client) = self.settings.client_untracked() else { return };
+        let Ok(client) = self.settings.client_untracked() else {
+            return;
+        };
         self.in_flight.try_update_value(|f| {
             f.insert(local_id.clone());
         });
@@ -341,7 +357,9 @@ impl JobStore {
     /// Settles jobs whose generate call a reload cut off: the server's
     /// recent history tells whether it was created.
     fn reconcile(self, local_ids: Vec<String>) {
-        let Ok(client) = self.settings.client_untracked() else { return };
+        let Ok(client) = self.settings.client_untracked() else {
+            return;
+        };
         spawn_local(async move {
             let recent = client.list(1, 50).await;
             let Ok(recent) = recent else {
@@ -372,12 +390,20 @@ impl JobStore {
         self.jobs.with(|jobs| {
             records
                 .iter()
-                .filter(|r| !jobs.iter().any(|j| j.hashid.as_deref() == Some(r.hashid.as_str())))
+                .filter(|r| {
+                    !jobs
+                        .iter()
+                        .any(|j| j.hashid.as_deref() == Some(r.hashid.as_str()))
+                })
                 .collect()
         })
     }
 }
 
 fn new_local_id(now: f64) -> String {
-    format!("{:x}-{:08x}", now as u64, (random() * u32::MAX as f64) as u32)
+    format!(
+        "{:x}-{:08x}",
+        now as u64,
+        (random() * u32::MAX as f64) as u32
+    )
 }

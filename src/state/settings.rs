@@ -112,7 +112,9 @@ impl SettingsStore {
     }
 
     pub fn lang(&self) -> Lang {
-        self.lang_choice.get().unwrap_or_else(crate::i18n::browser_lang)
+        self.lang_choice
+            .get()
+            .unwrap_or_else(crate::i18n::browser_lang)
     }
 
     /// The client for the current settings, or why there is none.

@@ -32,7 +32,11 @@ fn area(area: Area) -> Result<web_sys::Storage, StorageError> {
 }
 
 pub fn get_raw(a: Area, key: &str) -> Option<String> {
-    area(a).ok()?.get_item(&format!("{PREFIX}{key}")).ok().flatten()
+    area(a)
+        .ok()?
+        .get_item(&format!("{PREFIX}{key}"))
+        .ok()
+        .flatten()
 }
 
 pub fn set_raw(a: Area, key: &str, value: &str) -> Result<(), StorageError> {

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use super::common::ErrorNotice;
 use crate::api::ImageConfig;
 use crate::domain::params::{
-    self, DraftLora, Field, FieldError, BATCH_RANGE, CFG_RANGE, CUSTOM_SIZE, SIDE_RANGE, STEPS_RANGE,
+    self, DraftLora, Field, FieldError, BATCH_RANGE, CFG_RANGE, CUSTOM_SIZE, SIDE_RANGE,
+    STEPS_RANGE,
 };
 use crate::i18n::{use_lang, T};
 use crate::state::config::ConfigStore;
@@ -29,8 +30,11 @@ impl Problems {
             return None;
         }
         let lang = self.lang.get();
-        self.all
-            .with(|p| p.iter().find(|e| e.field == field).map(|e| e.problem.describe(lang)))
+        self.all.with(|p| {
+            p.iter()
+                .find(|e| e.field == field)
+                .map(|e| e.problem.describe(lang))
+        })
     }
 }
 
@@ -80,7 +84,9 @@ fn Form(config: ImageConfig) -> impl IntoView {
     let problems = Problems {
         all: Memo::new(move |_| {
             config_store.config.with(|c| match c {
-                Some(c) => draft.draft.with(|d| d.validate(c).err().unwrap_or_default()),
+                Some(c) => draft
+                    .draft
+                    .with(|d| d.validate(c).err().unwrap_or_default()),
                 None => Vec::new(),
             })
         }),
@@ -92,11 +98,15 @@ fn Form(config: ImageConfig) -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(c) = config_store.config.get_untracked() else { return };
+        let Some(c) = config_store.config.get_untracked() else {
+            return;
+        };
         match draft.draft.with_untracked(|d| d.validate(&c)) {
             Ok(template) => {
                 draft.show_errors.set(false);
-                let requests = (0..template.batch).map(|_| template.instance(random_seed())).collect::<Vec<_>>();
+                let requests = (0..template.batch)
+                    .map(|_| template.instance(random_seed()))
+                    .collect::<Vec<_>>();
                 queued_note.set(Some(requests.len()));
                 jobs.enqueue(requests);
             }
@@ -199,11 +209,9 @@ fn FieldMessage(id: String, field: Field) -> impl IntoView {
 
 fn invalid(field: Option<Field>) -> impl Fn() -> &'static str + Copy + Send + Sync {
     let problems = expect_context::<Problems>();
-    move || {
-        match field {
-            Some(f) if problems.of(f).is_some() => "true",
-            _ => "false",
-        }
+    move || match field {
+        Some(f) if problems.of(f).is_some() => "true",
+        _ => "false",
     }
 }
 
@@ -284,8 +292,10 @@ fn SizeField(sizes: Vec<(u32, u32)>) -> impl IntoView {
     let custom = move || draft.draft.with(|d| d.size == CUSTOM_SIZE);
     let lang = use_lang();
     let options = move || {
-        let mut o: Vec<(String, String)> =
-            sizes.iter().map(|&(w, h)| (params::size_value(w, h), format!("{w} × {h}"))).collect();
+        let mut o: Vec<(String, String)> = sizes
+            .iter()
+            .map(|&(w, h)| (params::size_value(w, h), format!("{w} × {h}")))
+            .collect();
         o.push((CUSTOM_SIZE.into(), T::CustomSize.get(lang.get()).into()));
         o
     };
@@ -355,23 +365,58 @@ fn LoraPicker(loras: Vec<crate::api::LoraInfo>) -> impl IntoView {
     let choice = RwSignal::new(String::new());
     let all = StoredValue::new(loras);
     let available = move || {
-        let added: Vec<String> = draft.draft.with(|d| d.loras.iter().map(|l| l.id.clone()).collect());
-        all.with_value(|all| all.iter().filter(|l| !added.contains(&l.id)).cloned().collect::<Vec<_>>())
+        let added: Vec<String> = draft
+            .draft
+            .with(|d| d.loras.iter().map(|l| l.id.clone()).collect());
+        all.with_value(|all| {
+            all.iter()
+                .filter(|l| !added.contains(&l.id))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     let add = move |_| {
         let id = choice.get_untracked();
-        let id = if id.is_empty() { available().first().map(|l| l.id.clone()).unwrap_or_default() } else { id };
-        if id.is_empty() || draft.draft.with_untracked(|d| d.loras.iter().any(|l| l.id == id)) {
+        let id = if id.is_empty() {
+            available()
+                .first()
+                .map(|l| l.id.clone())
+                .unwrap_or_default()
+        } else {
+            id
+        };
+        if id.is_empty()
+            || draft
+                .draft
+                .with_untracked(|d| d.loras.iter().any(|l| l.id == id))
+        {
             return;
         }
-        draft.edit(|d| d.loras.push(DraftLora { id, weight: "60".into() }));
+        draft.edit(|d| {
+            d.loras.push(DraftLora {
+                id,
+                weight: "60".into(),
+            })
+        });
         choice.set(String::new());
     };
     let name_of = move |id: &str| {
-        all.with_value(|all| all.iter().find(|l| l.id == id).map(|l| l.label().to_string()))
-            .unwrap_or_else(|| id.to_string())
+        all.with_value(|all| {
+            all.iter()
+                .find(|l| l.id == id)
+                .map(|l| l.label().to_string())
+        })
+        .unwrap_or_else(|| id.to_string())
     };
-    let rows = move || draft.draft.with(|d| d.loras.iter().enumerate().map(|(i, l)| (i, l.id.clone())).collect::<Vec<_>>());
+    let rows = move || {
+        draft.draft.with(|d| {
+            d.loras
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i, l.id.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
 
     view! {
         <fieldset class="field loras">
@@ -380,7 +425,13 @@ fn LoraPicker(loras: Vec<crate::api::LoraInfo>) -> impl IntoView {
             <Show when=move || !available().is_empty()>
                 <div class="row">
                     <label for="lora-add" class="inline">{T::LoraToAdd.tr()}</label>
-                    <select id="lora-add" prop:value=move || choice.get() on:change=move |ev| choice.set(event_target_value(&ev))>
+                    <select id="lora-add"
+                        prop:value=move || {
+                            // Show what Add will add: the choice, else the first on offer.
+                            let c = choice.get();
+                            if c.is_empty() { available().first().map(|l| l.id.clone()).unwrap_or_default() } else { c }
+                        }
+                        on:change=move |ev| choice.set(event_target_value(&ev))>
                         {move || available().into_iter().map(|l| {
                             let label = l.label().to_string();
                             view! { <option value=l.id>{label}</option> }
@@ -397,7 +448,7 @@ fn LoraPicker(loras: Vec<crate::api::LoraInfo>) -> impl IntoView {
                         let input_id = format!("lora-weight-{i}");
                         let msg = format!("lora-weight-{i}-msg");
                         let remove_label = move || format!("{} {}", T::Remove.get(lang.get()), name_of(&id));
-                        let weight_label = format!("{name}");
+                        let weight_label = name.clone();
                         view! {
                             <li class="lora-row">
                                 <label for=input_id.clone()>{weight_label}" "<span class="unit">{T::WeightPercent.tr()}</span></label>

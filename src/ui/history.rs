@@ -13,7 +13,8 @@ use crate::state::settings::SettingsStore;
 pub fn HistoryPanel() -> impl IntoView {
     let history = expect_context::<HistoryStore>();
     let settings = expect_context::<SettingsStore>();
-    let retry = Callback::new(move |_| history.load(settings, !history.loaded_once.get_untracked()));
+    let retry =
+        Callback::new(move |_| history.load(settings, !history.loaded_once.get_untracked()));
     view! {
         <section class="panel" aria-labelledby="history-title">
             <h2 id="history-title">{T::History.tr()}</h2>
@@ -60,7 +61,11 @@ fn HistoryItem(record: JobRecord) -> impl IntoView {
         _ => m.artboard.clone().unwrap_or_default(),
     };
     let seed = m.seed.map(|s| s.to_string()).unwrap_or_default();
-    let alt = format!("{}: {}", T::GeneratedImage.get(lang.get_untracked()), m.prompts);
+    let alt = format!(
+        "{}: {}",
+        T::GeneratedImage.get(lang.get_untracked()),
+        m.prompts
+    );
     view! {
         <li class="history-item">
             {url.map(|u| {

@@ -32,7 +32,10 @@ pub fn JobList() -> impl IntoView {
     on_cleanup(move || ticker.try_update_value(|t| *t = None).unwrap_or(()));
     provide_context(Clock(now));
 
-    let ids = move || jobs.jobs.with(|js| js.iter().map(|j| j.local_id.clone()).collect::<Vec<_>>());
+    let ids = move || {
+        jobs.jobs
+            .with(|js| js.iter().map(|j| j.local_id.clone()).collect::<Vec<_>>())
+    };
     view! {
         <section class="panel" aria-labelledby="jobs-title">
             <h2 id="jobs-title">{T::Jobs.tr()}</h2>
@@ -64,9 +67,18 @@ fn JobCard(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
 
     move || {
-        let Some(j) = job.get() else { return ().into_any() };
+        let Some(j) = job.get() else {
+            return ().into_any();
+        };
         let state = j.state.clone();
-        let title = format!("{} · {}×{} · {} {}", j.request.model, j.request.width, j.request.height, T::Seed.get(lang.get()), j.request.seed);
+        let title = format!(
+            "{} · {}×{} · {} {}",
+            j.request.model,
+            j.request.width,
+            j.request.height,
+            T::Seed.get(lang.get()),
+            j.request.seed
+        );
         let image = j.image_url.clone().map(|url| {
             let alt = format!("{}: {}", T::GeneratedImage.get(lang.get()), j.request.prompts);
             let href = url.clone();
@@ -77,7 +89,10 @@ fn JobCard(id: String) -> impl IntoView {
             }
         });
         let pending = !state.is_final();
-        let retryable = matches!(state, JobState::Failed(_) | JobState::TimedOut | JobState::Cancelled);
+        let retryable = matches!(
+            state,
+            JobState::Failed(_) | JobState::TimedOut | JobState::Cancelled
+        );
         let card_class = match &state {
             JobState::Generated => "job done",
             JobState::Failed(_) | JobState::TimedOut => "job failed",
@@ -142,7 +157,11 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
     let mut line = job.state.describe(lang);
     if job.state == JobState::Queued {
         if let Some(pos) = jobs.queue_position(&job.local_id) {
-            line = if zh { format!("{line}：第 {pos} 位") } else { format!("{line}: #{pos} in line") };
+            line = if zh {
+                format!("{line}：第 {pos} 位")
+            } else {
+                format!("{line}: #{pos} in line")
+            };
         }
     }
     let start = job.submitted_at.unwrap_or(job.queued_at);
@@ -154,7 +173,11 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
         let left = jobs.expected_ms(&job.request) - (now - start);
         if left > 1000.0 {
             let left = format_duration(left);
-            line.push_str(&if zh { format!(" · 预计还需 {left}") } else { format!(" · about {left} left") });
+            line.push_str(&if zh {
+                format!(" · 预计还需 {left}")
+            } else {
+                format!(" · about {left} left")
+            });
         }
     }
     line

@@ -52,8 +52,8 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     h.wait_text("demo@kamiya.test", WAIT).await;
     h.wait_text("17,993.36", WAIT).await;
     // The form, from the config: models with descriptions, busy status.
-    h.select("Model", "anime").await;
-    assert_eq!(h.value("Model").await, "anime");
+    h.select("Model", "anything-v5").await;
+    assert_eq!(h.value("Model").await, "anything-v5");
     assert_eq!(h.value("Sampler").await, "DPM++ 2M Karras");
     assert_eq!(h.value("Size").await, "768x512");
     h.select("Size", "512x768").await;
@@ -66,7 +66,7 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
 
     let body = api.last_generate_body().expect("one generate call");
     assert_eq!(body["type"], "text2image");
-    assert_eq!(body["model"], "anime");
+    assert_eq!(body["model"], "anything-v5");
     assert_eq!(
         (body["width"].as_u64(), body["height"].as_u64()),
         (Some(512), Some(768))
@@ -242,7 +242,9 @@ async fn invalid_fields_are_explained_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_failed_server_statuses_are_shown() {
-    let api = standin(3.0).await;
+    // Long enough that the first status request (at the 6 s default
+    // expectation) still finds the job in progress.
+    let api = standin(10.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
     h.fill("Prompt", "#weird sky").await;

@@ -37,7 +37,17 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("lang", lang.get().code());
         }
     });
+    // The title counts images that finished while the page was hidden.
+    Effect::new(move |_| {
+        let n = jobs.unseen.get();
+        document().set_title(&if n > 0 {
+            format!("({n}) Kamiya Studio")
+        } else {
+            "Kamiya Studio".to_string()
+        });
+    });
     watch_visibility(jobs);
+    watch_other_tabs(jobs);
     jobs.resume();
     config.load(settings);
 
@@ -57,6 +67,26 @@ pub fn App() -> impl IntoView {
             </div>
         </main>
     }
+}
+
+/// Jobs saved by another tab of the app arrive as `storage` events.
+fn watch_other_tabs(jobs: JobStore) {
+    let key = crate::state::storage::full_key("jobs");
+    let handler =
+        Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
+            if ev.key().as_deref() == Some(key.as_str()) {
+                if let Some(text) = ev.new_value() {
+                    jobs.merge_from_storage(&text);
+                }
+            }
+        });
+    let _ = window().add_event_listener_with_callback("storage", handler.as_ref().unchecked_ref());
+    let handler = send_wrapper::SendWrapper::new(handler);
+    on_cleanup(move || {
+        let _ = window()
+            .remove_event_listener_with_callback("storage", handler.as_ref().unchecked_ref());
+        drop(handler);
+    });
 }
 
 /// Tells the job store when the page is hidden or shown again.

@@ -96,6 +96,9 @@ texts! {
     Language => "Language", "语言";
     LanguageAuto => "Browser default", "跟随浏览器";
     StorageUnavailable => "This browser cannot save data right now (private mode or full storage): everything works, but will be forgotten when the page closes.", "浏览器暂时无法保存数据（隐私模式或存储已满）：功能正常，但关闭页面后不会保留。";
+    NotifyWhenReady => "Notify me when images finish in the background", "图片在后台生成完成时通知我";
+    NotifyBlocked => "The browser blocks notifications for this page; allow them in the site settings.", "浏览器阻止了此页面的通知，请在网站设置中允许。";
+    NotifyUnsupported => "This browser cannot show notifications.", "此浏览器不支持通知。";
     CheckConnection => "Check connection", "检查连接";
     Checking => "Checking…", "检查中…";
     Connected => "Connected.", "连接成功。";
@@ -135,6 +138,7 @@ texts! {
     NoJobs => "No jobs yet. Fill in the form and press Generate.", "还没有任务。填写表单后点击“生成”。";
     GeneratedImage => "Generated image", "生成的图片";
     Retrying => "Retrying:", "正在重试：";
+    CheckingReceived => "No answer from the server; checking whether it received the job…", "服务器没有回应，正在确认是否已收到任务…";
     Cancel => "Cancel", "取消";
     Retry => "Retry", "重试";
     ReuseSettings => "Reuse settings", "复用参数";

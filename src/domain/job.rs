@@ -108,9 +108,9 @@ impl FailReason {
                 format!("{head}{}", e.describe(lang))
             }
             FailReason::Interrupted => if zh {
-                "页面在服务器回应前关闭了，服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重试”。"
+                "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重试”。"
             } else {
-                "The page closed before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Retry to send it."
+                "The connection broke (or the page closed) before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Retry to send it."
             }
             .into(),
             FailReason::UnsafeUrl => if zh {
@@ -202,6 +202,14 @@ pub struct Job {
     pub server_created_at: Option<String>,
     /// The last error while polling, shown while the job keeps trying.
     pub last_error: Option<ApiError>,
+    /// When the server last said "not yet": with the finish time, it
+    /// brackets the moment the image appeared.
+    #[serde(default)]
+    pub last_pending_at: Option<f64>,
+    /// Bumped on every change: when two tabs hold different copies of a
+    /// job, the higher revision is the newer one.
+    #[serde(default)]
+    pub rev: u32,
 }
 
 impl Job {
@@ -219,6 +227,8 @@ impl Job {
             image_url: None,
             server_created_at: None,
             last_error: None,
+            last_pending_at: None,
+            rev: 0,
         }
     }
 
@@ -308,6 +318,16 @@ impl Job {
             && m.prompts.trim() == r.prompts.trim()
     }
 
+    /// A history record for a job that ended locally without a picture
+    /// (timed out, or lost track): the server may have finished it since.
+    pub fn refresh_from_history(&mut self, record: &JobRecord, now: f64) {
+        if self.state == JobState::TimedOut && matches!(classify(record), Progress::Done(_)) {
+            self.state = JobState::Created;
+            self.finished_at = None;
+        }
+        self.apply_record(record, now);
+    }
+
     /// A track (or list) answer. Ignored once the job is final, so a late
     /// or out-of-order answer never undoes a result or a cancel.
     pub fn apply_record(&mut self, record: &JobRecord, now: f64) {
@@ -322,6 +342,7 @@ impl Job {
                 self.finish(JobState::Generated, now);
             }
             Progress::Pending(status) => {
+                self.last_pending_at = Some(now);
                 self.state = if status.eq_ignore_ascii_case("created") {
                     JobState::Created
                 } else {
@@ -360,13 +381,62 @@ impl Job {
         }
     }
 
-    /// Server time from submission to the image, if the job finished well.
+    /// Best estimate of the time from submission to the image, if the job
+    /// finished well. The image appeared between the last "not yet" and the
+    /// answer that showed it: the middle of that gap, not its end, so that
+    /// the estimate does not grow by the polling delay every time.
     pub fn duration_ms(&self) -> Option<f64> {
-        match (self.state.clone(), self.submitted_at, self.finished_at) {
-            (JobState::Generated, Some(s), Some(f)) if f >= s => Some(f - s),
-            _ => None,
+        let (JobState::Generated, Some(s), Some(f)) =
+            (&self.state, self.submitted_at, self.finished_at)
+        else {
+            return None;
+        };
+        if f < s {
+            return None;
+        }
+        Some(match self.last_pending_at {
+            // Only a tight bracket says much; a "created" seen at
+            // submission time says nothing about the finish.
+            Some(p) if p >= s && p <= f && f - p <= 2_000.0 => (p + f) / 2.0 - s,
+            // Done at the first ask: it finished some time before; guess
+            // earlier, so the schedule can learn that the server sped up.
+            _ => (f - s) * crate::domain::poll::UNBRACKETED_FRACTION,
+        })
+    }
+}
+
+/// Merges another tab's copy of the job list into ours: newer revisions
+/// win, new jobs are added, removed ones (tombstones) go. Newest first.
+/// Returns whether anything changed.
+pub fn merge_jobs(ours: &mut Vec<Job>, theirs: Vec<Job>, removed: &[String]) -> bool {
+    let before = ours.len();
+    ours.retain(|j| !removed.contains(&j.local_id));
+    let mut changed = ours.len() != before;
+    for job in theirs {
+        if removed.contains(&job.local_id) {
+            continue;
+        }
+        match ours.iter_mut().find(|j| j.local_id == job.local_id) {
+            Some(mine) if job.rev > mine.rev => {
+                // Keep our in-memory source image: storage never has it.
+                let image = mine.request.image.take();
+                *mine = job;
+                if mine.request.image.is_none() {
+                    mine.request.image = image;
+                }
+                changed = true;
+            }
+            Some(_) => {}
+            None => {
+                ours.push(job);
+                changed = true;
+            }
         }
     }
+    if changed {
+        ours.sort_by(|a, b| b.queued_at.total_cmp(&a.queued_at));
+    }
+    changed
 }
 
 #[cfg(test)]
@@ -421,12 +491,20 @@ mod tests {
         j.accepted(&record("created", None), 20.0);
         assert_eq!(j.state, JobState::Created);
         assert_eq!(j.hashid.as_deref(), Some("h1"));
-        j.apply_record(&record("generating", Some("")), 30.0);
+        j.apply_record(&record("generating", Some("")), 5510.0);
         assert_eq!(j.state, JobState::Running("generating".into()));
         j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 6010.0);
         assert_eq!(j.state, JobState::Generated);
         assert_eq!(j.image_url.as_deref(), Some("https://cdn/x.jpg"));
-        assert_eq!(j.duration_ms(), Some(6000.0));
+        // Pending seen at 5510, done at 6010: the image came in between.
+        assert_eq!(j.duration_ms(), Some(5750.0));
+        // Only "created" at submission, then done: the finish is all we know.
+        let mut first_try = submitted();
+        first_try.apply_record(&record("generated", Some("https://cdn/x.jpg")), 6010.0);
+        assert_eq!(
+            first_try.duration_ms(),
+            Some(6000.0 * crate::domain::poll::UNBRACKETED_FRACTION)
+        );
     }
 
     #[test]
@@ -583,5 +661,40 @@ mod tests {
         j.track_failed(ApiError::Network("x".into()), 30.0);
         let back: Job = serde_json::from_str(&serde_json::to_string(&j).unwrap()).unwrap();
         assert_eq!(back, j);
+    }
+
+    #[test]
+    fn tabs_merge_by_revision_without_duplicates() {
+        let mut a = submitted();
+        a.rev = 3;
+        let mut newer = a.clone();
+        newer.apply_record(&record("generated", Some("https://cdn/x.jpg")), 50.0);
+        newer.rev = 4;
+        let mut older = a.clone();
+        older.rev = 2;
+        older.state = JobState::Queued;
+        let other = Job::new("l2".into(), request(), 99.0);
+
+        let mut ours = vec![a.clone()];
+        assert!(!merge_jobs(&mut ours, vec![older], &[]));
+        assert_eq!(ours[0].state, JobState::Created);
+        assert!(merge_jobs(&mut ours, vec![newer.clone(), other], &[]));
+        assert_eq!(ours.len(), 2);
+        assert_eq!(ours[0].local_id, "l2", "newest first");
+        assert_eq!(ours[1].state, JobState::Generated);
+        assert!(!merge_jobs(&mut ours, vec![newer], &[]), "idempotent");
+        assert!(merge_jobs(&mut ours, vec![], &["l2".to_string()]));
+        assert_eq!(ours.len(), 1);
+    }
+
+    #[test]
+    fn a_timed_out_job_comes_back_when_history_shows_its_picture() {
+        let mut j = submitted();
+        j.time_out(100.0);
+        j.refresh_from_history(&record("generating", None), 101.0);
+        assert_eq!(j.state, JobState::TimedOut);
+        j.refresh_from_history(&record("generated", Some("https://cdn/x.jpg")), 102.0);
+        assert_eq!(j.state, JobState::Generated);
+        assert_eq!(j.image_url.as_deref(), Some("https://cdn/x.jpg"));
     }
 }

@@ -12,12 +12,17 @@ pub struct PollPolicy {
     pub default_expected_ms: f64,
     /// Never ask sooner than this after submitting.
     pub min_first_ms: f64,
+    /// The first ask comes this long before the expected finish.
+    pub first_ask_lead_ms: f64,
     /// Between asks once the image is due.
     pub interval_ms: f64,
     /// The interval grows towards this for jobs that run far longer than expected.
     pub slow_interval_ms: f64,
     pub backoff_base_ms: f64,
     pub backoff_max_ms: f64,
+    /// All jobs together ask at most this often (per second): with many
+    /// jobs waiting, each one's interval stretches.
+    pub max_requests_per_s: f64,
     /// Give up (time out) after this long since submission.
     pub give_up_ms: f64,
 }
@@ -27,10 +32,12 @@ impl Default for PollPolicy {
         PollPolicy {
             default_expected_ms: 6_000.0,
             min_first_ms: 1_000.0,
-            interval_ms: 700.0,
+            first_ask_lead_ms: 250.0,
+            interval_ms: 500.0,
             slow_interval_ms: 5_000.0,
             backoff_base_ms: 1_000.0,
             backoff_max_ms: 30_000.0,
+            max_requests_per_s: 8.0,
             give_up_ms: 15.0 * 60_000.0,
         }
     }
@@ -47,6 +54,8 @@ pub struct PollSituation {
     pub consecutive_errors: u32,
     /// The learned (or default) time to an image.
     pub expected_ms: f64,
+    /// Jobs waiting on the server right now, this one included.
+    pub pending_jobs: usize,
 }
 
 /// The next step for a job.
@@ -69,15 +78,19 @@ impl PollPolicy {
             let cap = (self.backoff_base_ms * 2f64.powi(exp)).min(self.backoff_max_ms);
             cap * (0.5 + 0.5 * jitter)
         } else if s.answers == 0 {
-            // First ask just after the image is expected.
-            (s.expected_ms - s.elapsed_ms)
+            // First ask a little before the image is expected: finding it
+            // not yet done brackets the real time (and keeps the estimate
+            // from only ever growing); the short interval then catches it.
+            (s.expected_ms - self.first_ask_lead_ms - s.elapsed_ms)
                 .max(self.min_first_ms - s.elapsed_ms)
                 .max(0.0)
         } else {
             // Past the expectation: short interval, stretched for jobs that
             // run far longer than usual (a long queue on the server).
             let overdue = (s.elapsed_ms / s.expected_ms.max(1.0) - 2.0).max(0.0);
-            (self.interval_ms * (1.0 + overdue)).min(self.slow_interval_ms)
+            let own = (self.interval_ms * (1.0 + overdue)).min(self.slow_interval_ms);
+            let share = s.pending_jobs.max(1) as f64 * 1000.0 / self.max_requests_per_s;
+            own.max(share)
         };
         Next::AskIn(delay.min(self.give_up_ms - s.elapsed_ms).max(0.0))
     }
@@ -87,6 +100,10 @@ impl PollPolicy {
     }
 }
 
+/// A job found done at its first ask finished at some unknown earlier
+/// moment: its duration is taken as this fraction of the time to that ask.
+pub const UNBRACKETED_FRACTION: f64 = 0.75;
+
 /// Recent job durations, per kind of job (model and size), to expect the
 /// next one's. Stored with the jobs so it survives reloads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -94,7 +111,7 @@ pub struct DurationStats {
     by_kind: HashMap<String, VecDeque<f64>>,
 }
 
-const KEEP: usize = 12;
+const KEEP: usize = 3;
 
 impl DurationStats {
     pub fn kind_key(model: &str, width: u32, height: u32) -> String {
@@ -112,9 +129,8 @@ impl DurationStats {
         }
     }
 
-    /// A low quantile of the durations seen: the first ask lands just as
-    /// most jobs finish, and the short interval covers the rest. Falls back
-    /// to all kinds when this kind is new.
+    /// The (lower) median of the durations seen, robust to one odd job.
+    /// Falls back to all kinds when this kind is new.
     pub fn expected_ms(&self, kind: &str) -> Option<f64> {
         let own = self.by_kind.get(kind).filter(|d| !d.is_empty());
         let mut all: Vec<f64> = match own {
@@ -125,7 +141,7 @@ impl DurationStats {
             return None;
         }
         all.sort_by(|a, b| a.total_cmp(b));
-        Some(all[(all.len() - 1) / 4])
+        Some(all[(all.len() - 1) / 2])
     }
 }
 
@@ -139,6 +155,7 @@ mod tests {
             answers,
             consecutive_errors: errors,
             expected_ms: 6_000.0,
+            pending_jobs: 1,
         }
     }
 
@@ -152,9 +169,9 @@ mod tests {
     #[test]
     fn first_ask_lands_when_the_image_is_expected() {
         let p = PollPolicy::default();
-        assert_eq!(delay(p.next(at(0.0, 0, 0), 0.5)), 6_000.0);
-        // After a reload, 4 s in: 2 s to go.
-        assert_eq!(delay(p.next(at(4_000.0, 0, 0), 0.5)), 2_000.0);
+        assert_eq!(delay(p.next(at(0.0, 0, 0), 0.5)), 5_750.0);
+        // After a reload, 4 s in: 1.75 s to go.
+        assert_eq!(delay(p.next(at(4_000.0, 0, 0), 0.5)), 1_750.0);
         // Long overdue (reload much later): ask at once.
         assert_eq!(delay(p.next(at(60_000.0, 0, 0), 0.5)), 0.0);
         // A very fast expectation still waits the minimum.
@@ -168,9 +185,9 @@ mod tests {
     #[test]
     fn then_it_asks_at_the_short_interval_and_slows_for_long_jobs() {
         let p = PollPolicy::default();
-        assert_eq!(delay(p.next(at(6_100.0, 1, 0), 0.5)), 700.0);
+        assert_eq!(delay(p.next(at(6_100.0, 1, 0), 0.5)), 500.0);
         let later = delay(p.next(at(30_000.0, 5, 0), 0.5));
-        assert!(later > 700.0 && later <= 5_000.0, "{later}");
+        assert!(later > 500.0 && later <= 5_000.0, "{later}");
         assert_eq!(delay(p.next(at(600_000.0, 50, 0), 0.5)), 5_000.0);
     }
 
@@ -184,7 +201,21 @@ mod tests {
         assert_eq!(delay(p.next(at(7_000.0, 1, 30), 1.0)), 30_000.0);
         assert_eq!(delay(p.next(at(7_000.0, 1, 30), 0.0)), 15_000.0);
         // Recovery: the first good answer resets to the normal interval.
-        assert_eq!(delay(p.next(at(9_000.0, 2, 0), 0.3)), 700.0);
+        assert_eq!(delay(p.next(at(9_000.0, 2, 0), 0.3)), 500.0);
+    }
+
+    #[test]
+    fn many_waiting_jobs_share_a_request_budget() {
+        let p = PollPolicy::default();
+        let crowd = |n| PollSituation {
+            pending_jobs: n,
+            ..at(6_100.0, 1, 0)
+        };
+        assert_eq!(delay(p.next(crowd(2), 0.5)), 500.0);
+        // 20 jobs at 8 requests/s in total: each asks every 2.5 s.
+        assert_eq!(delay(p.next(crowd(20), 0.5)), 2_500.0);
+        let rate = 20.0 * 1000.0 / delay(p.next(crowd(20), 0.5));
+        assert!(rate <= p.max_requests_per_s);
     }
 
     #[test]
@@ -203,13 +234,71 @@ mod tests {
         for d in [6_000.0, 6_200.0, 5_900.0, 9_000.0] {
             s.record(&k, d);
         }
-        assert_eq!(s.expected_ms(&k), Some(5_900.0));
-        assert_eq!(s.expected_ms("other@1x1"), Some(5_900.0));
+        assert_eq!(s.expected_ms(&k), Some(6_200.0));
+        assert_eq!(s.expected_ms("other@1x1"), Some(6_200.0));
         s.record(&k, f64::NAN);
         s.record(&k, -1.0);
         for _ in 0..20 {
             s.record(&k, 3_000.0);
         }
         assert_eq!(s.expected_ms(&k), Some(3_000.0));
+    }
+
+    /// Runs jobs of a fixed server duration through the policy and the
+    /// learning, as the poller does: returns (requests, latency) per job.
+    fn simulate(durations: &[f64]) -> Vec<(u32, f64)> {
+        let p = PollPolicy::default();
+        let mut stats = DurationStats::default();
+        let kind = "m@768x512";
+        durations
+            .iter()
+            .map(|&d| {
+                let (mut t, mut answers, mut requests, mut last_pending) = (0.0, 0, 0, None);
+                loop {
+                    let s = PollSituation {
+                        elapsed_ms: t,
+                        answers,
+                        consecutive_errors: 0,
+                        expected_ms: p.expected_ms(stats.expected_ms(kind)),
+                        pending_jobs: 1,
+                    };
+                    t += delay(p.next(s, 0.5));
+                    requests += 1;
+                    if t >= d {
+                        let estimate = match last_pending {
+                            Some(lp) if t - lp <= 2_000.0 => (lp + t) / 2.0,
+                            _ => t * UNBRACKETED_FRACTION,
+                        };
+                        stats.record(kind, estimate);
+                        return (requests, t - d);
+                    }
+                    last_pending = Some(t);
+                    answers += 1;
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn with_steady_jobs_it_learns_to_be_fast_and_frugal() {
+        let runs = simulate(&[6_050.0; 12]);
+        let warm = &runs[3..];
+        let avg_requests = warm.iter().map(|r| r.0 as f64).sum::<f64>() / warm.len() as f64;
+        let mut latencies: Vec<f64> = warm.iter().map(|r| r.1).collect();
+        latencies.sort_by(f64::total_cmp);
+        assert!(avg_requests <= 3.0, "{runs:?}");
+        assert!(latencies[latencies.len() / 2] <= 500.0, "{runs:?}");
+    }
+
+    #[test]
+    fn it_follows_a_server_that_gets_faster_or_slower() {
+        let mut durations = vec![12_000.0; 8];
+        durations.extend([6_000.0; 12]);
+        durations.extend([9_000.0; 8]);
+        let runs = simulate(&durations);
+        let faster = &runs[8 + 12 - 3..8 + 12];
+        assert!(faster.iter().all(|r| r.1 <= 500.0 && r.0 <= 3), "{runs:?}");
+        let tail = &runs[runs.len() - 3..];
+        assert!(tail.iter().all(|r| r.1 <= 500.0 && r.0 <= 3), "{runs:?}");
     }
 }

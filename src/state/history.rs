@@ -30,7 +30,13 @@ impl HistoryStore {
     }
 
     /// Loads the first page again (`fresh`) or the next one.
-    pub fn load(self, settings: SettingsStore, fresh: bool) {
+    /// `absorb` gets each page, so local jobs catch up with the server.
+    pub fn load(
+        self,
+        settings: SettingsStore,
+        fresh: bool,
+        absorb: impl Fn(&[JobRecord]) + 'static,
+    ) {
         if self.loading.get_untracked() {
             return;
         }
@@ -52,6 +58,7 @@ impl HistoryStore {
             let result = client.list(start, PAGE).await;
             match result {
                 Ok(page) => {
+                    absorb(&page);
                     let short = (page.len() as u32) < PAGE;
                     self.entries.try_update(|entries| {
                         if fresh {

@@ -5,10 +5,16 @@
 //! server has at most one timer; the delay comes from [`PollPolicy`], which
 //! learns how long jobs take. A dropped timer is a cancelled timer, so ending
 //! a job, hiding the page or unmounting the app releases them all.
+//!
+//! With the app open in several tabs, one visible tab leads: it alone sends
+//! and polls (a lease in localStorage, renewed while there is work). The
+//! others show what it stores (the `storage` event) and hand it new jobs
+//! the same way. A hidden leader lets go at once, so polling stops while no
+//! tab is visible.
 
 use std::collections::{HashMap, HashSet};
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -16,17 +22,30 @@ use serde::{Deserialize, Serialize};
 use super::settings::SettingsStore;
 use super::storage::{self, Area};
 use super::{now_ms, random};
-use crate::api::{GenerateRequest, JobRecord};
-use crate::domain::job::{Job, JobState};
+use crate::api::{ApiError, GenerateRequest, JobRecord};
+use crate::domain::job::{merge_jobs, Job, JobState};
 use crate::domain::poll::{DurationStats, Next, PollPolicy, PollSituation};
 
 const JOBS_KEY: &str = "jobs";
+const LEASE_KEY: &str = "engine-lease";
+const TAB_KEY: &str = "tab-id";
+const LEASE_TTL_MS: f64 = 15_000.0;
+const LEASE_RENEW_MS: u32 = 5_000;
+/// A job whose generate call a reload cut off is looked for in the
+/// server's history for this long before it counts as interrupted.
+const RECONCILE_WINDOW_MS: f64 = 20_000.0;
+const RECONCILE_RETRY_MS: u32 = 4_000;
+const RECONCILE_TIMER: &str = "reconcile";
+const HIDDEN_INTERVAL_MS: f64 = 5_000.0;
+/// How many removed jobs are remembered, so other tabs do not bring them back.
+const TOMBSTONES: usize = 500;
 
 #[derive(Default, Serialize, Deserialize)]
 #[serde(default)]
 struct Saved {
     jobs: Vec<Job>,
     stats: DurationStats,
+    removed: Vec<String>,
 }
 
 /// Per-job polling bookkeeping: in memory only, rebuilt after a reload.
@@ -40,27 +59,43 @@ struct Counters {
 pub struct JobStore {
     pub jobs: RwSignal<Vec<Job>>,
     pub storage_error: RwSignal<bool>,
+    /// Images finished while the page was hidden, for the title.
+    pub unseen: RwSignal<u32>,
+    /// Whether this tab is the one that sends and polls.
+    pub is_leader: RwSignal<bool>,
     stats: RwSignal<DurationStats>,
+    removed: StoredValue<Vec<String>>,
+    last_saved: StoredValue<String>,
+    lease_timer: StoredValue<Option<Interval>, LocalStorage>,
     settings: SettingsStore,
     policy: StoredValue<PollPolicy>,
     timers: StoredValue<HashMap<String, Timeout>, LocalStorage>,
     in_flight: StoredValue<HashSet<String>>,
     counters: StoredValue<HashMap<String, Counters>>,
+    /// Jobs whose generate call got no answer, being looked for.
+    reconciling: StoredValue<HashSet<String>>,
     hidden: RwSignal<bool>,
 }
 
 impl JobStore {
     pub fn load(settings: SettingsStore) -> JobStore {
-        let saved: Saved = storage::get(Area::Local, JOBS_KEY).unwrap_or_default();
+        let raw = storage::get_raw(Area::Local, JOBS_KEY).unwrap_or_default();
+        let saved: Saved = serde_json::from_str(&raw).unwrap_or_default();
         let store = JobStore {
             jobs: RwSignal::new(saved.jobs),
             storage_error: RwSignal::new(false),
+            unseen: RwSignal::new(0),
+            is_leader: RwSignal::new(false),
             stats: RwSignal::new(saved.stats),
+            removed: StoredValue::new(saved.removed),
+            last_saved: StoredValue::new(raw),
+            lease_timer: StoredValue::new_local(None),
             settings,
             policy: StoredValue::new(PollPolicy::default()),
             timers: StoredValue::new_local(HashMap::new()),
             in_flight: StoredValue::new(HashSet::new()),
             counters: StoredValue::new(HashMap::new()),
+            reconciling: StoredValue::new(HashSet::new()),
             hidden: RwSignal::new(false),
         };
         Effect::new(move |_| {
@@ -75,13 +110,146 @@ impl JobStore {
                     })
                     .collect(),
                 stats: store.stats.get(),
+                removed: store.removed.get_value(),
             });
-            store
-                .storage_error
-                .set(storage::set(Area::Local, JOBS_KEY, &saved).is_err());
+            let Ok(text) = serde_json::to_string(&saved) else {
+                return;
+            };
+            // Unchanged (e.g. just merged from another tab): no write, so
+            // two tabs never echo each other's saves back and forth.
+            if store.last_saved.with_value(|last| *last == text) {
+                return;
+            }
+            let ok = storage::set_raw(Area::Local, JOBS_KEY, &text).is_ok();
+            if ok {
+                store.last_saved.set_value(text);
+            }
+            store.storage_error.set(!ok);
         });
-        on_cleanup(move || store.stop_all_timers());
+        // Leadership is only needed while some job is unfinished: the lease
+        // timer runs exactly then.
+        Effect::new(move |_| {
+            let busy = store
+                .jobs
+                .with(|jobs| jobs.iter().any(|j| !j.state.is_final()));
+            let running = store.lease_timer.with_value(Option::is_some);
+            if busy && !running {
+                store
+                    .lease_timer
+                    .set_value(Some(Interval::new(LEASE_RENEW_MS, move || {
+                        store.lease_tick()
+                    })));
+                store.lease_tick();
+            } else if !busy && running {
+                store.lease_timer.set_value(None);
+                store.step_down(true);
+            }
+        });
+        on_cleanup(move || {
+            store.lease_timer.try_set_value(None);
+            store.step_down(true);
+        });
         store
+    }
+
+    /// Another tab saved its jobs: take what is newer there.
+    pub fn merge_from_storage(self, text: &str) {
+        if self
+            .last_saved
+            .try_with_value(|last| last == text)
+            .unwrap_or(true)
+        {
+            return;
+        }
+        let Ok(theirs) = serde_json::from_str::<Saved>(text) else {
+            return;
+        };
+        self.last_saved.set_value(text.to_string());
+        self.removed.update_value(|r| {
+            for id in theirs.removed.iter() {
+                if !r.contains(id) {
+                    r.push(id.clone());
+                }
+            }
+            let excess = r.len().saturating_sub(TOMBSTONES);
+            r.drain(..excess);
+        });
+        let removed = self.removed.get_value();
+        let done_before = self.generated_ids();
+        let mut changed = false;
+        self.jobs
+            .update(|ours| changed = merge_jobs(ours, theirs.jobs, &removed));
+        if self.hidden.get_untracked() {
+            let newly = self.generated_ids().difference(&done_before).count() as u32;
+            if newly > 0 {
+                self.unseen.update(|n| *n += newly);
+            }
+        }
+        self.stats.set(theirs.stats);
+        if changed {
+            // Jobs another tab cancelled or finished: drop their timers.
+            let idle: Vec<String> = self.jobs.with_untracked(|jobs| {
+                jobs.iter()
+                    .filter(|j| !j.state.is_pending_on_server())
+                    .map(|j| j.local_id.clone())
+                    .collect()
+            });
+            for id in idle {
+                self.stop_timer(&id);
+            }
+            self.lease_tick();
+            self.pump();
+            self.poll_all_pending();
+        }
+    }
+
+    fn generated_ids(&self) -> HashSet<String> {
+        self.jobs.with_untracked(|jobs| {
+            jobs.iter()
+                .filter(|j| j.state == JobState::Generated)
+                .map(|j| j.local_id.clone())
+                .collect()
+        })
+    }
+
+    /// Claims, renews or gives up the lease that makes this tab the leader.
+    fn lease_tick(self) {
+        let me = tab_id();
+        let now = now_ms();
+        let hidden = self.hidden.get_untracked() && !self.may_poll_hidden();
+        let other = read_lease().filter(|(id, expires)| *id != me && *expires > now);
+        if hidden || other.is_some() {
+            if self.is_leader.get_untracked() {
+                self.step_down(other.is_none());
+            }
+            return;
+        }
+        let _ = storage::set_raw(
+            Area::Local,
+            LEASE_KEY,
+            &format!("{me}|{}", now + LEASE_TTL_MS),
+        );
+        if !self.is_leader.get_untracked() {
+            self.is_leader.set(true);
+            self.resume();
+        }
+    }
+
+    /// Hidden pages do not poll, unless the user asked to be notified of
+    /// finished images (then slowly, see [`JobStore::schedule`]).
+    fn may_poll_hidden(&self) -> bool {
+        self.settings.notify.get_untracked()
+            && super::notify::permission() == super::notify::Permission::Granted
+    }
+
+    /// Stops sending and polling here; `release` frees the lease at once so
+    /// that another (visible) tab can take over without waiting.
+    fn step_down(&self, release: bool) {
+        self.is_leader.try_set(false);
+        self.stop_all_timers();
+        if release && read_lease().is_some_and(|(id, _)| id == tab_id()) {
+            storage::remove(Area::Local, LEASE_KEY);
+        }
     }
 
     /// Number of timers alive: zero once every job has ended.
@@ -106,6 +274,7 @@ impl JobStore {
                 all.insert(0, job);
             }
         });
+        self.lease_tick();
         self.pump();
     }
 
@@ -151,6 +320,9 @@ impl JobStore {
     /// Starts the app's jobs after a load: sends what is queued, polls what
     /// is pending, and settles jobs whose submission a reload interrupted.
     pub fn resume(self) {
+        if !self.is_leader.get_untracked() {
+            return;
+        }
         let interrupted: Vec<String> = self.jobs.with_untracked(|jobs| {
             jobs.iter()
                 .filter(|j| j.state == JobState::Submitting)
@@ -167,10 +339,14 @@ impl JobStore {
     /// Page Visibility: no requests while hidden, catch up at once on return.
     pub fn set_hidden(self, hidden: bool) {
         self.hidden.set(hidden);
-        if hidden {
-            self.stop_all_timers();
-        } else {
-            self.poll_all_pending();
+        if !hidden {
+            self.unseen.set(0);
+        }
+        // Hidden: let go (timers stop); visible: take the lead back and
+        // poll at once whatever is due.
+        self.lease_tick();
+        if !hidden {
+            self.resume();
         }
     }
 
@@ -182,20 +358,33 @@ impl JobStore {
                 .collect()
         });
         for id in pending {
-            self.schedule(&id);
+            let idle = self
+                .timers
+                .try_with_value(|t| !t.contains_key(&id))
+                .unwrap_or(false);
+            if idle {
+                self.schedule(&id);
+            }
         }
     }
 
     fn update_job(&self, local_id: &str, f: impl FnOnce(&mut Job)) {
         self.jobs.try_update(|jobs| {
             if let Some(j) = jobs.iter_mut().find(|j| j.local_id == local_id) {
+                let before = j.clone();
                 f(j);
+                if *j != before {
+                    j.rev = before.rev + 1;
+                }
             }
         });
     }
 
     /// Sends queued jobs while fewer than the allowed number are in flight.
     fn pump(self) {
+        if !self.is_leader.get_untracked() {
+            return;
+        }
         let limit = self.settings.max_in_flight.get_untracked().max(1) as usize;
         loop {
             let next = self.jobs.try_with_untracked(|jobs| {
@@ -234,6 +423,13 @@ impl JobStore {
                     self.update_job(&local_id, |j| j.accepted(&record, now));
                     self.after_change(&local_id);
                 }
+                // No answer at all: the server may have the job anyway (the
+                // connection broke, or a reload cut it off). Look in its
+                // history rather than fail, so nobody is tempted to resend.
+                Err(e @ (ApiError::Network(_) | ApiError::Timeout(_))) => {
+                    self.update_job(&local_id, |j| j.last_error = Some(e));
+                    self.reconcile(vec![local_id.clone()]);
+                }
                 Err(e) => self.update_job(&local_id, |j| j.rejected(e, now)),
             }
             self.pump();
@@ -257,6 +453,10 @@ impl JobStore {
             return;
         }
         self.stop_timer(local_id);
+        if job.state == JobState::Generated && self.hidden.get_untracked() {
+            self.unseen.update(|n| *n += 1);
+            super::notify::image_ready(self.settings, &job);
+        }
         if let Some(d) = job.duration_ms() {
             let kind =
                 DurationStats::kind_key(&job.request.model, job.request.width, job.request.height);
@@ -265,7 +465,9 @@ impl JobStore {
     }
 
     fn schedule(self, local_id: &str) {
-        if self.hidden.get_untracked()
+        let hidden = self.hidden.get_untracked();
+        if (hidden && !self.may_poll_hidden())
+            || !self.is_leader.get_untracked()
             || self
                 .in_flight
                 .try_with_value(|f| f.contains(local_id))
@@ -286,6 +488,11 @@ impl JobStore {
             answers: counters.answers,
             consecutive_errors: counters.errors,
             expected_ms: self.expected_ms(&job.request),
+            pending_jobs: self.jobs.with_untracked(|jobs| {
+                jobs.iter()
+                    .filter(|j| j.state.is_pending_on_server())
+                    .count()
+            }),
         };
         let next = self.policy.with_value(|p| p.next(situation, random()));
         match next {
@@ -294,6 +501,12 @@ impl JobStore {
                 self.stop_timer(local_id);
             }
             Next::AskIn(ms) => {
+                // Hidden (notifications on): frugal, the user is not watching.
+                let ms = if hidden {
+                    ms.max(HIDDEN_INTERVAL_MS)
+                } else {
+                    ms
+                };
                 let id = local_id.to_string();
                 let timer = Timeout::new(ms.round() as u32, move || self.poll_now(id));
                 // Replacing drops (and so cancels) any older timer for this job.
@@ -308,6 +521,9 @@ impl JobStore {
         self.timers.try_update_value(|t| {
             t.remove(&local_id);
         });
+        if !self.is_leader.try_get_untracked().unwrap_or(false) {
+            return;
+        }
         let Some(job) = self.job_untracked(&local_id) else {
             return;
         };
@@ -357,46 +573,107 @@ impl JobStore {
     /// Settles jobs whose generate call a reload cut off: the server's
     /// recent history tells whether it was created.
     fn reconcile(self, local_ids: Vec<String>) {
+        self.reconciling.update_value(|r| r.extend(local_ids));
+        let busy = self.timers.with_value(|t| t.contains_key(RECONCILE_TIMER))
+            || self.in_flight.with_value(|f| f.contains(RECONCILE_TIMER));
+        if !busy {
+            self.reconcile_now();
+        }
+    }
+
+    /// One look at the server's recent history for every job whose
+    /// generate call got no answer; looks again later for those not found.
+    fn reconcile_now(self) {
         let Ok(client) = self.settings.client_untracked() else {
             return;
         };
+        self.in_flight.update_value(|f| {
+            f.insert(RECONCILE_TIMER.to_string());
+        });
         spawn_local(async move {
             let recent = client.list(1, 50).await;
-            let Ok(recent) = recent else {
-                // Unknown: leave them as they are and try again next load.
-                return;
-            };
+            self.in_flight.try_update_value(|f| {
+                f.remove(RECONCILE_TIMER);
+            });
             let now = now_ms();
+            let ids: Vec<String> = self
+                .reconciling
+                .try_get_value()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             let known: HashSet<String> = self
                 .jobs
                 .try_with_untracked(|jobs| jobs.iter().filter_map(|j| j.hashid.clone()).collect())
                 .unwrap_or_default();
-            for id in &local_ids {
-                let found = self.job_untracked(id).and_then(|job| {
+            for id in ids {
+                let job = self
+                    .job_untracked(&id)
+                    .filter(|j| j.state == JobState::Submitting);
+                let Some(job) = job else {
+                    self.reconciling.update_value(|r| {
+                        r.remove(&id);
+                    });
+                    continue;
+                };
+                let found = recent.as_ref().ok().and_then(|recent| {
                     recent
                         .iter()
                         .find(|r| !known.contains(&r.hashid) && job.matches_record(r))
                         .cloned()
                 });
-                self.update_job(id, |j| j.reconcile(found.as_ref(), now));
-                self.after_change(id);
+                let started = job.submitted_at.unwrap_or(job.queued_at);
+                // The cut-off request may still reach the server for a
+                // while: only call it interrupted after that.
+                if found.is_none() && now - started < RECONCILE_WINDOW_MS {
+                    continue;
+                }
+                self.reconciling.update_value(|r| {
+                    r.remove(&id);
+                });
+                self.update_job(&id, |j| j.reconcile(found.as_ref(), now));
+                self.after_change(&id);
+            }
+            if self
+                .reconciling
+                .try_with_value(|r| !r.is_empty())
+                .unwrap_or(false)
+            {
+                let timer = Timeout::new(RECONCILE_RETRY_MS, move || {
+                    self.timers.try_update_value(|t| {
+                        t.remove(RECONCILE_TIMER);
+                    });
+                    self.reconcile_now();
+                });
+                self.timers.try_update_value(|t| {
+                    t.insert(RECONCILE_TIMER.to_string(), timer);
+                });
             }
             self.pump();
         });
     }
 
-    /// Jobs from the server's history that this device does not have yet.
-    pub fn unknown_records<'a>(&self, records: &'a [JobRecord]) -> Vec<&'a JobRecord> {
-        self.jobs.with(|jobs| {
-            records
-                .iter()
-                .filter(|r| {
-                    !jobs
-                        .iter()
-                        .any(|j| j.hashid.as_deref() == Some(r.hashid.as_str()))
-                })
-                .collect()
-        })
+    /// Whether a server record is one of this device's jobs.
+    pub fn knows(&self, hashid: &str) -> bool {
+        self.jobs
+            .with(|jobs| jobs.iter().any(|j| j.hashid.as_deref() == Some(hashid)))
+    }
+
+    /// A page of server history arrived: local jobs it names catch up with
+    /// the server (a job that timed out here may have finished there).
+    pub fn absorb_history(self, records: &[JobRecord]) {
+        let now = now_ms();
+        for record in records {
+            let id = self.jobs.with_untracked(|jobs| {
+                jobs.iter()
+                    .find(|j| j.hashid.as_deref() == Some(record.hashid.as_str()))
+                    .map(|j| j.local_id.clone())
+            });
+            if let Some(id) = id {
+                self.update_job(&id, |j| j.refresh_from_history(record, now));
+                self.after_change(&id);
+            }
+        }
     }
 }
 
@@ -406,4 +683,25 @@ fn new_local_id(now: f64) -> String {
         now as u64,
         (random() * u32::MAX as f64) as u32
     )
+}
+
+/// This tab's id: kept in sessionStorage, so it survives a reload of the
+/// tab (which keeps its lease) but is not shared with other tabs.
+fn tab_id() -> String {
+    if let Some(id) = storage::get_raw(Area::Session, TAB_KEY) {
+        return id;
+    }
+    let id = format!(
+        "{:08x}{:08x}",
+        (random() * u32::MAX as f64) as u32,
+        now_ms() as u32
+    );
+    let _ = storage::set_raw(Area::Session, TAB_KEY, &id);
+    id
+}
+
+fn read_lease() -> Option<(String, f64)> {
+    let raw = storage::get_raw(Area::Local, LEASE_KEY)?;
+    let (id, expires) = raw.split_once('|')?;
+    Some((id.to_string(), expires.parse().ok()?))
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod draft;
 pub mod history;
 pub mod jobs;
+pub mod notify;
 pub mod settings;
 pub mod storage;
 

@@ -35,6 +35,7 @@ struct Stored {
     key_place: KeyPlace,
     lang: Option<Lang>,
     max_in_flight: u32,
+    notify: bool,
 }
 
 impl Default for Stored {
@@ -44,6 +45,7 @@ impl Default for Stored {
             key_place: KeyPlace::Device,
             lang: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            notify: false,
         }
     }
 }
@@ -59,6 +61,8 @@ pub struct SettingsStore {
     /// `None` follows the browser's language.
     pub lang_choice: RwSignal<Option<Lang>>,
     pub max_in_flight: RwSignal<u32>,
+    /// Notify when images finish while the page is hidden.
+    pub notify: RwSignal<bool>,
     /// Set when the settings could not be saved.
     pub storage_error: RwSignal<bool>,
 }
@@ -77,6 +81,7 @@ impl SettingsStore {
             key_place: RwSignal::new(stored.key_place),
             lang_choice: RwSignal::new(stored.lang),
             max_in_flight: RwSignal::new(stored.max_in_flight.clamp(1, 8)),
+            notify: RwSignal::new(stored.notify),
             storage_error: RwSignal::new(false),
         };
         store.persist();
@@ -91,6 +96,7 @@ impl SettingsStore {
                 key_place: self.key_place.get(),
                 lang: self.lang_choice.get(),
                 max_in_flight: self.max_in_flight.get(),
+                notify: self.notify.get(),
             };
             let key = self.key.get();
             let (keep, drop) = match stored.key_place {
@@ -114,6 +120,12 @@ impl SettingsStore {
     pub fn lang(&self) -> Lang {
         self.lang_choice
             .get()
+            .unwrap_or_else(crate::i18n::browser_lang)
+    }
+
+    pub fn lang_untracked(&self) -> Lang {
+        self.lang_choice
+            .get_untracked()
             .unwrap_or_else(crate::i18n::browser_lang)
     }
 

@@ -22,6 +22,11 @@ pub enum StorageError {
 
 const PREFIX: &str = "kamiya-studio:v1:";
 
+/// The key as the browser stores it (for matching `storage` events).
+pub fn full_key(key: &str) -> String {
+    format!("{PREFIX}{key}")
+}
+
 fn area(area: Area) -> Result<web_sys::Storage, StorageError> {
     let window = web_sys::window().ok_or(StorageError::Unavailable)?;
     let storage = match area {

@@ -7,33 +7,46 @@ use crate::api::JobRecord;
 use crate::domain::job::{classify, Progress};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::history::HistoryStore;
+use crate::state::jobs::JobStore;
 use crate::state::settings::SettingsStore;
 
 #[component]
 pub fn HistoryPanel() -> impl IntoView {
     let history = expect_context::<HistoryStore>();
     let settings = expect_context::<SettingsStore>();
-    let retry =
-        Callback::new(move |_| history.load(settings, !history.loaded_once.get_untracked()));
+    let jobs = expect_context::<JobStore>();
+    let load =
+        move |fresh: bool| history.load(settings, fresh, move |page| jobs.absorb_history(page));
+    let retry = Callback::new(move |_| load(!history.loaded_once.get_untracked()));
+    // Jobs of this device are shown in Jobs: the history lists the rest,
+    // so every picture appears once.
+    let shown = move || {
+        history
+            .entries
+            .get()
+            .into_iter()
+            .filter(|r| !jobs.knows(&r.hashid))
+            .collect::<Vec<_>>()
+    };
     view! {
         <section class="panel" aria-labelledby="history-title">
             <h2 id="history-title">{T::History.tr()}</h2>
             <button type="button" class="secondary" disabled=move || history.loading.get()
-                on:click=move |_| history.load(settings, true)>
+                on:click=move |_| load(true)>
                 {move || if history.loaded_once.get() { T::RefreshHistory.tr()() } else { T::LoadHistory.tr()() }}
             </button>
             <ErrorNotice error=history.error retry=retry/>
-            <Show when=move || history.loaded_once.get() && history.entries.with(Vec::is_empty)>
+            <Show when=move || history.loaded_once.get() && shown().is_empty()>
                 <p class="hint">{T::HistoryEmpty.tr()}</p>
             </Show>
             <ul class="history">
-                <For each=move || history.entries.get() key=|r| (r.hashid.clone(), r.status.clone(), r.metadata.jpg.clone()) let:record>
+                <For each=shown key=|r| (r.hashid.clone(), r.status.clone(), r.metadata.jpg.clone()) let:record>
                     <HistoryItem record=record/>
                 </For>
             </ul>
             <Show when=move || history.loaded_once.get() && !history.exhausted.get()>
                 <button type="button" class="secondary" disabled=move || history.loading.get()
-                    on:click=move |_| history.load(settings, false)>{T::LoadMore.tr()}</button>
+                    on:click=move |_| load(false)>{T::LoadMore.tr()}</button>
             </Show>
             <Show when=move || history.loading.get()>
                 <p class="hint" role="status">{T::Loading.tr()}</p>

@@ -112,7 +112,7 @@ fn JobCard(id: String) -> impl IntoView {
                         </p>
                         <p class="job-prompt">{j.request.prompts.clone()}</p>
                         <p class="job-meta">{title}</p>
-                        {j.last_error.clone().filter(|_| pending).map(|e| view! {
+                        {j.last_error.clone().filter(|_| state.is_pending_on_server()).map(|e| view! {
                             <p class="job-warn">{move || format!("{} {}", T::Retrying.get(lang.get()), e.describe(lang.get()))}</p>
                         })}
                         <div class="row">
@@ -155,6 +155,9 @@ fn ReuseButton(job: Job) -> impl IntoView {
 fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
     let zh = lang == Lang::Zh;
     let mut line = job.state.describe(lang);
+    if job.state == JobState::Submitting && job.last_error.is_some() {
+        line = T::CheckingReceived.get(lang).to_string();
+    }
     if job.state == JobState::Queued {
         if let Some(pos) = jobs.queue_position(&job.local_id) {
             line = if zh {

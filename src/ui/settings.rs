@@ -7,6 +7,7 @@ use super::common::{format_credit, ErrorNotice};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::account::{AccountStore, CheckState};
 use crate::state::config::ConfigStore;
+use crate::state::notify::{self, Permission};
 use crate::state::settings::{KeyPlace, SettingsStore};
 
 #[component]
@@ -93,6 +94,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     <option value="en">"English"</option>
                 </select>
             </div>
+            <NotifyChoice/>
             <Show when=move || settings.storage_error.get()>
                 <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
             </Show>
@@ -101,6 +103,38 @@ pub fn SettingsPanel() -> impl IntoView {
             </button>
             <AccountStatus/>
         </section>
+    }
+}
+
+#[component]
+fn NotifyChoice() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let refused = RwSignal::new(None::<Permission>);
+    let change = move |ev: leptos::ev::Event| {
+        refused.set(None);
+        if !event_target_checked(&ev) {
+            settings.notify.set(false);
+            return;
+        }
+        // The browser asks only now, when the user turned this on.
+        notify::request(move |answer| {
+            let granted = answer == Permission::Granted;
+            settings.notify.try_set(granted);
+            if !granted {
+                refused.try_set(Some(answer));
+            }
+        });
+    };
+    view! {
+        <div class="choice">
+            <input type="checkbox" id="notify" prop:checked=move || settings.notify.get() on:change=change/>
+            <label for="notify">{T::NotifyWhenReady.tr()}</label>
+        </div>
+        {move || refused.get().map(|p| view! {
+            <p class="hint" role="status">
+                {if p == Permission::Unsupported { T::NotifyUnsupported.tr()() } else { T::NotifyBlocked.tr()() }}
+            </p>
+        })}
     }
 }
 

@@ -5,43 +5,15 @@
 use std::time::Duration;
 
 use kamiya_e2e::{Harness, HarnessOptions};
-use kamiya_standin::{Fault, FaultKind, Route, StandIn, StandInConfig, DEMO_KEY};
+use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
 
-const WAIT: Duration = Duration::from_secs(20);
+mod common;
 
-async fn standin(job_secs: f64) -> StandIn {
-    StandIn::start(StandInConfig {
-        job_duration: Duration::from_secs_f64(job_secs),
-        ..StandInConfig::default()
-    })
-    .await
-    .expect("stand-in starts")
-}
-
-/// Opens the app, points it at the stand-in with a key, checks the
-/// connection and waits for the form.
-async fn connect(h: &Harness, api: &StandIn, key: &str) {
-    h.open().await;
-    h.fill("API base URL", &api.api_url()).await;
-    h.fill("API key", key).await;
-    h.click("Check connection").await;
-}
-
-async fn connected(h: &Harness, api: &StandIn) {
-    connect(h, api, DEMO_KEY).await;
-    h.wait_text("Connected.", WAIT).await;
-    h.field("Prompt").await;
-}
+use common::{connect, connected, standin, WAIT};
 
 /// Waits until the newest job's image has really loaded.
 async fn wait_for_image(h: &Harness, count: usize) {
-    h.wait_until(
-        &format!(
-            "Array.from(document.querySelectorAll('img')).filter(i => i.alt.startsWith('Generated image') && i.complete && i.naturalWidth > 0).length >= {count}"
-        ),
-        WAIT,
-    )
-    .await;
+    common::wait_for_images(h, count, WAIT).await;
 }
 
 async fn text2image_journey(opts: HarnessOptions, shot: &str) {

@@ -44,6 +44,12 @@ pub enum FaultKind {
     Delay(Duration),
     /// Close the connection without sending a single byte.
     Drop,
+    /// Do the work (a generate creates its job), then wait before answering:
+    /// a client that gives up or reloads meanwhile never hears of it.
+    DelayAnswer(Duration),
+    /// Do the work, then close the connection without answering: the answer
+    /// is lost, the job exists.
+    DropAnswer,
 }
 
 #[derive(Clone, Debug)]
@@ -115,6 +121,10 @@ impl FaultSpec {
             "wrong_shape" => FaultKind::WrongShape,
             "delay" => FaultKind::Delay(Duration::from_millis(self.ms.ok_or("delay needs `ms`")?)),
             "drop" => FaultKind::Drop,
+            "delay_answer" => FaultKind::DelayAnswer(Duration::from_millis(
+                self.ms.ok_or("delay_answer needs `ms`")?,
+            )),
+            "drop_answer" => FaultKind::DropAnswer,
             other => return Err(format!("unknown fault kind `{other}`")),
         };
         Ok(Fault {
@@ -199,7 +209,10 @@ pub(crate) fn fault_response(kind: &FaultKind) -> Option<Response> {
             "application/json; charset=utf-8",
             r#"{"status":200,"message":"OK","data":"surprise"}"#.to_owned(),
         ),
-        FaultKind::Delay(_) | FaultKind::Drop => return None,
+        FaultKind::Delay(_)
+        | FaultKind::Drop
+        | FaultKind::DelayAnswer(_)
+        | FaultKind::DropAnswer => return None,
     };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

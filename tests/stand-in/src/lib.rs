@@ -10,7 +10,9 @@
 //! - `POST /__standin/fault` with e.g.
 //!   `{"route":"Generate","kind":"http_status","status":503,"times":1}`;
 //!   kinds `http_status` (`status`), `body_status` (`status`, `message`),
-//!   `truncated`, `html`, `wrong_shape`, `delay` (`ms`), `drop`; without
+//!   `truncated`, `html`, `wrong_shape`, `delay` (`ms`), `drop`,
+//!   `delay_answer` (`ms`: work done, answer late), `drop_answer` (work
+//!   done, answer lost); without
 //!   `times` it lasts until reset;
 //! - `POST /__standin/job-duration-ms/<n>`.
 

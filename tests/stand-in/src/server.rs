@@ -174,7 +174,7 @@ pub(crate) async fn api(
 async fn answer(
     shared: &Shared,
     api: Router,
-    mut req: Request<Body>,
+    req: Request<Body>,
     route: Option<Route>,
     key: Option<String>,
     abandon: &Notify,
@@ -188,12 +188,32 @@ async fn answer(
             // The connection task drops this future along with the socket.
             return std::future::pending().await;
         }
+        Some(FaultKind::DelayAnswer(wait)) => {
+            let resp = route_request(api, req, route, key).await;
+            tokio::time::sleep(wait).await;
+            return resp;
+        }
+        Some(FaultKind::DropAnswer) => {
+            let _ = route_request(api, req, route, key).await;
+            abandon.notify_one();
+            return std::future::pending().await;
+        }
         Some(kind) => {
             if let Some(resp) = fault_response(&kind) {
                 return resp;
             }
         }
     }
+    route_request(api, req, route, key).await
+}
+
+/// The API's own answer, without faults.
+async fn route_request(
+    api: Router,
+    mut req: Request<Body>,
+    route: Option<Route>,
+    key: Option<String>,
+) -> Response {
     match (route, key) {
         (None, _) => error(404, "接口不存在"),
         (Some(Route::CheckNetwork), _) => call(api, req).await,

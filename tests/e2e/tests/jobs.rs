@@ -1,0 +1,220 @@
+//! The job engine end to end: many jobs, reloads, a failing server, a
+//! hidden page, several tabs. The stand-in's request log is the witness.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connected, standin, stored_hashids, track_requests, wait_for_images, WAIT};
+use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
+
+const LONG: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_jobs_at_once_all_finish() {
+    let api = standin(2.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "ten lanterns").await;
+    h.fill("Number of images", "10").await;
+    h.click("Generate").await;
+    // Two are sent at a time; the rest wait in line and say so.
+    h.wait_text("in line", WAIT).await;
+    wait_for_images(&h, 10, LONG).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 10);
+    let hashids = stored_hashids(&h).await;
+    assert_eq!(hashids.len(), 10);
+    let unique: std::collections::HashSet<&String> = hashids.iter().collect();
+    assert_eq!(unique.len(), 10, "no job twice");
+    h.screenshot("desktop-ten-jobs").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_while_three_jobs_run_loses_and_repeats_nothing() {
+    let api = standin(5.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "three paper boats").await;
+    h.fill("Number of images", "3").await;
+    h.click("Generate").await;
+    // All three accepted by the server, none finished yet.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while api.jobs_created(DEMO_KEY) < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "3 jobs were not submitted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.reload().await;
+    wait_for_images(&h, 3, LONG).await;
+    assert_eq!(
+        api.jobs_created(DEMO_KEY),
+        3,
+        "a reload never sends a job twice"
+    );
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_before_the_server_answered_adopts_the_job_instead_of_resending() {
+    let api = standin(2.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Generate,
+        kind: FaultKind::DelayAnswer(Duration::from_millis(3000)),
+        times: Some(1),
+    });
+    h.fill("Prompt", "a slow answer").await;
+    h.click("Generate").await;
+    h.wait_text("Submitting…", WAIT).await;
+    h.reload().await;
+    wait_for_images(&h, 1, LONG).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_generate_is_found_in_the_history_not_resent() {
+    let api = standin(2.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Generate,
+        kind: FaultKind::DropAnswer,
+        times: Some(1),
+    });
+    h.fill("Prompt", "an answer lost on the way").await;
+    h.click("Generate").await;
+    wait_for_images(&h, 1, LONG).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generate_that_never_arrived_ends_as_interrupted_and_can_be_retried() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Generate,
+        kind: FaultKind::Drop,
+        times: Some(1),
+    });
+    h.fill("Prompt", "never sent").await;
+    h.click("Generate").await;
+    h.wait_text("checking whether it received the job", WAIT)
+        .await;
+    h.wait_text("It was not sent again by itself", LONG).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 0);
+    h.click("Retry").await;
+    wait_for_images(&h, 1, LONG).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_requests_that_fail_for_a_while_recover_by_themselves() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Track,
+        kind: FaultKind::HttpStatus(500),
+        times: None,
+    });
+    h.fill("Prompt", "a stormy sea").await;
+    h.click("Generate").await;
+    h.wait_text("Retrying:", LONG).await;
+    h.wait_text("HTTP 500", WAIT).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    api.clear_faults();
+    wait_for_images(&h, 1, LONG).await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_malformed_answer_is_survived() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    api.inject(Fault {
+        route: Route::Track,
+        kind: FaultKind::Truncated,
+        times: Some(1),
+    });
+    api.inject(Fault {
+        route: Route::Track,
+        kind: FaultKind::Drop,
+        times: Some(1),
+    });
+    h.fill("Prompt", "a quiet forest").await;
+    h.click("Generate").await;
+    wait_for_images(&h, 1, LONG).await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_the_server_forgot_ends_as_failed_with_the_reason() {
+    let api = standin(8.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "a vanishing act").await;
+    h.click("Generate").await;
+    h.wait_text("Accepted, waiting", WAIT).await;
+    let hashid = stored_hashids(&h).await.pop().expect("a stored hashid");
+    api.forget_job(&hashid);
+    h.wait_text("Could not get the job's status", LONG).await;
+    h.wait_text("任务不存在", WAIT).await;
+    let after = track_requests(&api, &hashid);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        track_requests(&api, &hashid),
+        after,
+        "a failed job is not polled again"
+    );
+    h.close().await;
+}
+
+/// Opens a second tab in the same browser and makes it the visible one.
+async fn hide_first_tab(
+    h: &Harness,
+) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
+    let first = h.client.window().await.unwrap();
+    let second = h.client.new_window(true).await.unwrap().handle;
+    h.client.switch_to_window(second.clone()).await.unwrap();
+    (first, second)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_page_makes_no_status_requests_and_catches_up_when_shown() {
+    let api = standin(6.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "behind the curtain").await;
+    h.click("Generate").await;
+    h.wait_text("Accepted, waiting", WAIT).await;
+    let hashid = stored_hashids(&h).await.pop().expect("a stored hashid");
+
+    // A second tab in front: the app's tab is hidden now.
+    let (first, _second) = hide_first_tab(&h).await;
+    let before = track_requests(&api, &hashid);
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(
+        track_requests(&api, &hashid),
+        before,
+        "no status request while hidden"
+    );
+
+    // Back to the app's tab: it polls at once and shows the image.
+    h.client.close_window().await.ok();
+    h.client.switch_to_window(first).await.unwrap();
+    h.wait_until("document.visibilityState === 'visible'", WAIT)
+        .await;
+    wait_for_images(&h, 1, WAIT).await;
+    assert!(track_requests(&api, &hashid) - before <= 2);
+    h.close().await;
+}

@@ -37,7 +37,7 @@ pub const SIDE_RANGE: (u32, u32) = (64, 2048);
 pub const STEPS_RANGE: (u32, u32) = (1, 150);
 pub const CFG_RANGE: (f64, f64) = (1.0, 30.0);
 pub const LORA_WEIGHT_RANGE: (u32, u32) = (0, 100);
-pub const BATCH_RANGE: (u32, u32) = (1, 16);
+pub const BATCH_RANGE: (u32, u32) = (1, 20);
 /// The value of the size select that reveals width and height inputs.
 pub const CUSTOM_SIZE: &str = "custom";
 

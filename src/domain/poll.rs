@@ -25,6 +25,9 @@ pub struct PollPolicy {
     pub max_requests_per_s: f64,
     /// Give up (time out) after this long since submission.
     pub give_up_ms: f64,
+    /// Ask every so often, ignoring expectations: only for measuring the
+    /// learned schedule against a plain interval (see `scripts/bench.sh`).
+    pub fixed_interval_ms: Option<f64>,
 }
 
 impl Default for PollPolicy {
@@ -39,6 +42,7 @@ impl Default for PollPolicy {
             backoff_max_ms: 30_000.0,
             max_requests_per_s: 8.0,
             give_up_ms: 15.0 * 60_000.0,
+            fixed_interval_ms: None,
         }
     }
 }
@@ -73,7 +77,9 @@ impl PollPolicy {
             return Next::GiveUp;
         }
         let jitter = jitter.clamp(0.0, 1.0);
-        let delay = if s.consecutive_errors > 0 {
+        let delay = if let Some(fixed) = self.fixed_interval_ms {
+            fixed
+        } else if s.consecutive_errors > 0 {
             let exp = (s.consecutive_errors - 1).min(16) as i32;
             let cap = (self.backoff_base_ms * 2f64.powi(exp)).min(self.backoff_max_ms);
             cap * (0.5 + 0.5 * jitter)

@@ -1,0 +1,191 @@
+//! Browser figures for `scripts/bench.sh`: load time, and what polling
+//! costs and gains against the stand-in with 6-second jobs. Prints
+//! figures; asserts nothing.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_standin::{Route, StandIn, StandInConfig, DEMO_KEY};
+
+const JOB_SECS: f64 = 6.0;
+const WAIT: Duration = Duration::from_secs(120);
+
+fn wall_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[v.len() / 2]
+}
+
+async fn standin(job_secs: f64) -> (StandIn, f64) {
+    let t0 = wall_ms();
+    let api = StandIn::start(StandInConfig {
+        job_duration: Duration::from_secs_f64(job_secs),
+        ..StandInConfig::default()
+    })
+    .await
+    .expect("stand-in");
+    (api, t0)
+}
+
+async fn connect(h: &Harness, api: &StandIn) {
+    h.open().await;
+    h.fill("API base URL", &api.api_url()).await;
+    h.fill("API key", DEMO_KEY).await;
+    h.click("Check connection").await;
+    h.wait_text("Connected.", WAIT).await;
+    h.field("Prompt").await;
+    // Image load times, by URL, in wall-clock milliseconds.
+    h.eval("(() => { window.__loads = {}; document.addEventListener('load', e => { if (e.target.tagName === 'IMG') window.__loads[e.target.src] = Date.now(); }, true); return true })()").await;
+}
+
+async fn stored_hashids(h: &Harness) -> Vec<String> {
+    let v = h
+        .eval("JSON.parse(localStorage.getItem('kamiya-studio:v1:jobs') || '{\"jobs\":[]}').jobs.map(j => j.hashid)")
+        .await;
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| h.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn images_loaded(h: &Harness, n: usize) {
+    h.wait_until(
+        &format!("Object.keys(window.__loads || {{}}).length >= {n}"),
+        WAIT,
+    )
+    .await;
+}
+
+async fn load_times() {
+    println!("\n## Load (desktop, {} cold loads from 127.0.0.1)", 5);
+    let mut ready = Vec::new();
+    let mut dcl = Vec::new();
+    for _ in 0..5 {
+        let h = Harness::start(HarnessOptions::desktop()).await;
+        h.open().await;
+        let t = h
+            .eval("(() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByName('kamiya-app-ready')[0]; return [n.domContentLoadedEventEnd, r ? r.startTime : null] })()")
+            .await;
+        dcl.push(t[0].as_f64().unwrap_or(f64::NAN));
+        ready.push(t[1].as_f64().unwrap_or(f64::NAN));
+        h.close().await;
+    }
+    println!("DOMContentLoaded median: {:.0} ms", median(&mut dcl));
+    println!(
+        "app on screen (mark after first render) median: {:.0} ms",
+        median(&mut ready)
+    );
+}
+
+/// One job at a time, `n` jobs: per job, status requests and the time from
+/// "generated on the server" to "image loaded on screen".
+async fn sequential(label: &str, fixed_interval_ms: Option<u32>, n: usize) -> (f64, f64) {
+    let (api, t0) = standin(JOB_SECS).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    if let Some(ms) = fixed_interval_ms {
+        h.set_local_storage("kamiya-studio:v1:bench-fixed-interval-ms", &ms.to_string())
+            .await;
+    }
+    connect(&h, &api).await;
+    let mut rows = Vec::new();
+    for i in 0..n {
+        h.fill("Prompt", &format!("bench job {i}")).await;
+        h.click("Generate").await;
+        images_loaded(&h, i + 1).await;
+        let hashid = stored_hashids(&h).await.into_iter().next().expect("hashid");
+        let log = api.requests();
+        let generate = log
+            .iter()
+            .filter(|r| r.route == Some(Route::Generate) && r.method == "POST")
+            .nth(i)
+            .expect("generate logged")
+            .clone();
+        let tracks = log
+            .iter()
+            .filter(|r| {
+                r.route == Some(Route::Track) && r.method == "GET" && r.path.ends_with(&hashid)
+            })
+            .count();
+        let loaded = h
+            .eval(&format!(
+                "Object.entries(window.__loads).find(([k]) => k.includes('{hashid}'))[1]"
+            ))
+            .await
+            .as_f64()
+            .unwrap_or(f64::NAN);
+        let generated_at = t0 + generate.at_ms as f64 + JOB_SECS * 1000.0;
+        rows.push((tracks as f64, loaded - generated_at));
+    }
+    h.close().await;
+    // After the schedule has seen a few jobs.
+    let warm = &rows[3.min(rows.len())..];
+    let mean_requests = warm.iter().map(|r| r.0).sum::<f64>() / warm.len().max(1) as f64;
+    let mut lat: Vec<f64> = warm.iter().map(|r| r.1).collect();
+    let med = median(&mut lat);
+    println!(
+        "{label:<22} per job (status requests, ms to screen): {}",
+        rows.iter()
+            .map(|r| format!("({}, {:.0})", r.0, r.1))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("{label:<22} jobs 4..{n}: {mean_requests:.2} status requests per job, median {med:.0} ms from generated to on screen");
+    (mean_requests, med)
+}
+
+/// `n` jobs at once: total API requests per second while they run.
+async fn crowd(n: usize, job_secs: f64) {
+    let (api, _) = standin(job_secs).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connect(&h, &api).await;
+    api.clear_log();
+    let start = wall_ms();
+    h.fill("Prompt", "crowd").await;
+    h.fill("Number of images", &n.to_string()).await;
+    h.click("Generate").await;
+    images_loaded(&h, n).await;
+    let secs = (wall_ms() - start) / 1000.0;
+    let log = api.requests();
+    let real = log.iter().filter(|r| r.method != "OPTIONS").count();
+    let preflight = log.iter().filter(|r| r.method == "OPTIONS").count();
+    let tracks = log
+        .iter()
+        .filter(|r| r.route == Some(Route::Track) && r.method == "GET")
+        .count();
+    println!(
+        "{n} jobs of {job_secs:.0} s at once: {real} requests ({tracks} status, {preflight} CORS preflights besides) in {secs:.1} s = {:.2} requests/s ({:.2} with preflights), {:.2} status requests per job",
+        real as f64 / secs,
+        (real + preflight) as f64 / secs,
+        tracks as f64 / n as f64
+    );
+    h.close().await;
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--crowd-only") {
+        crowd(20, JOB_SECS).await;
+        return;
+    }
+    load_times().await;
+    println!("\n## Polling, {JOB_SECS:.0}-second jobs, one at a time (8 jobs each)");
+    sequential("learned schedule", None, 8).await;
+    sequential("fixed 1 s interval", Some(1000), 8).await;
+    sequential("fixed 5 s interval", Some(5000), 8).await;
+    println!("\n## Many jobs in flight");
+    crowd(20, JOB_SECS).await;
+    crowd(20, 30.0).await;
+}

@@ -96,6 +96,8 @@ texts! {
     Language => "Language", "语言";
     LanguageAuto => "Browser default", "跟随浏览器";
     StorageUnavailable => "This browser cannot save data right now (private mode or full storage): everything works, but will be forgotten when the page closes.", "浏览器暂时无法保存数据（隐私模式或存储已满）：功能正常，但关闭页面后不会保留。";
+    MaxInFlight => "Jobs sent at once", "同时提交的任务数";
+    MaxInFlightHint => "1 to 8. More jobs wait in line on this device.", "1 到 8。其余任务在本地排队。";
     NotifyWhenReady => "Notify me when images finish in the background", "图片在后台生成完成时通知我";
     NotifyBlocked => "The browser blocks notifications for this page; allow them in the site settings.", "浏览器阻止了此页面的通知，请在网站设置中允许。";
     NotifyUnsupported => "This browser cannot show notifications.", "此浏览器不支持通知。";

@@ -94,6 +94,18 @@ pub fn SettingsPanel() -> impl IntoView {
                     <option value="en">"English"</option>
                 </select>
             </div>
+            <div class="field">
+                <label for="max-in-flight">{T::MaxInFlight.tr()}</label>
+                <input id="max-in-flight" type="number" min="1" max="8" step="1" inputmode="numeric"
+                    aria-describedby="max-in-flight-help"
+                    prop:value=move || settings.max_in_flight.get().to_string()
+                    on:change=move |ev| {
+                        // Out of range or not a number: back to the nearest allowed value.
+                        let v = event_target_value(&ev).trim().parse::<i64>().unwrap_or(2).clamp(1, 8) as u32;
+                        settings.max_in_flight.set(v);
+                    }/>
+                <p id="max-in-flight-help" class="hint">{T::MaxInFlightHint.tr()}</p>
+            </div>
             <NotifyChoice/>
             <Show when=move || settings.storage_error.get()>
                 <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>

@@ -23,6 +23,10 @@ async fn ten_jobs_at_once_all_finish() {
     h.wait_text("in line", WAIT).await;
     wait_for_images(&h, 10, LONG).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 10);
+    // Every job ended: nothing asks the server anything any more.
+    let settled = api.requests().len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(api.requests().len(), settled, "no timer left polling");
     let hashids = stored_hashids(&h).await;
     assert_eq!(hashids.len(), 10);
     let unique: std::collections::HashSet<&String> = hashids.iter().collect();
@@ -216,5 +220,36 @@ async fn a_hidden_page_makes_no_status_requests_and_catches_up_when_shown() {
         .await;
     wait_for_images(&h, 1, WAIT).await;
     assert!(track_requests(&api, &hashid) - before <= 2);
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_tabs_one_polls_and_both_show_the_picture() {
+    let api = standin(6.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "two windows, one view").await;
+    h.click("Generate").await;
+    h.wait_text("Accepted, waiting", WAIT).await;
+    let hashid = stored_hashids(&h).await.pop().expect("a stored hashid");
+
+    // A second tab of the app comes to the front; the first is hidden.
+    let (first, _second) = hide_first_tab(&h).await;
+    h.client.goto(&h.app_url).await.unwrap();
+    h.wait_until("document.querySelector('[data-app-ready]') !== null", WAIT)
+        .await;
+    h.wait_text("two windows, one view", WAIT).await;
+    wait_for_images(&h, 1, LONG).await;
+    let polls = track_requests(&api, &hashid);
+    assert!(
+        (1..=3).contains(&polls),
+        "{polls} status requests: one tab polls, not two"
+    );
+
+    // Back in the first tab, the picture is there too, without polling.
+    h.client.close_window().await.ok();
+    h.client.switch_to_window(first).await.unwrap();
+    wait_for_images(&h, 1, WAIT).await;
+    assert_eq!(track_requests(&api, &hashid), polls);
     h.close().await;
 }

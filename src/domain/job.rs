@@ -191,6 +191,8 @@ pub struct Job {
     pub request: GenerateRequest,
     pub hashid: Option<String>,
     pub server_id: Option<String>,
+    #[serde(default)]
+    pub metaid: Option<String>,
     pub state: JobState,
     /// Epoch milliseconds.
     pub queued_at: f64,
@@ -219,6 +221,7 @@ impl Job {
             request,
             hashid: None,
             server_id: None,
+            metaid: None,
             state: JobState::Queued,
             queued_at: now,
             submitted_at: None,
@@ -257,6 +260,7 @@ impl Job {
         job.state = JobState::Created;
         job.hashid = Some(record.hashid.clone());
         job.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
+        job.metaid = Some(record.metaid.clone()).filter(|s| !s.is_empty());
         job.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
         job.apply_record(record, now);
         job
@@ -282,6 +286,7 @@ impl Job {
         }
         self.hashid = Some(record.hashid.clone());
         self.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
+        self.metaid = Some(record.metaid.clone()).filter(|s| !s.is_empty());
         self.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
         self.state = JobState::Created;
         self.apply_record(record, now);
@@ -335,10 +340,11 @@ impl Job {
             return;
         }
         self.last_error = None;
+        // The first answer from the server that knows the job.
+        self.first_seen_at.get_or_insert(now);
         match classify(record) {
             Progress::Done(url) => {
                 self.image_url = Some(url);
-                self.first_seen_at.get_or_insert(now);
                 self.finish(JobState::Generated, now);
             }
             Progress::Pending(status) => {
@@ -491,6 +497,7 @@ mod tests {
         j.accepted(&record("created", None), 20.0);
         assert_eq!(j.state, JobState::Created);
         assert_eq!(j.hashid.as_deref(), Some("h1"));
+        assert_eq!(j.first_seen_at, Some(20.0));
         j.apply_record(&record("generating", Some("")), 5510.0);
         assert_eq!(j.state, JobState::Running("generating".into()));
         j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 6010.0);

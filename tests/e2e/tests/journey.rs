@@ -50,6 +50,9 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     // The card names the seed that was sent.
     h.wait_text(&format!("Seed {}", body["seed"]), WAIT).await;
     h.wait_text("Done", WAIT).await;
+    h.eval("(() => { window.scrollTo(0, 0); return true })()")
+        .await;
+    h.screenshot(&format!("{shot}-top")).await;
     // The key travelled only in the header, never in a URL.
     assert!(api
         .requests()

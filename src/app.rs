@@ -22,6 +22,7 @@ pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     provide_context(AccountStore::new());
     provide_context(DraftStore::load());
     provide_context(HistoryStore::new());
+    provide_context(crate::state::source::SourceStore::new());
     provide_context(jobs);
     (settings, config, jobs)
 }
@@ -46,6 +47,19 @@ pub fn App() -> impl IntoView {
             "Kamiya Studio".to_string()
         });
     });
+    // A share link: on load, and when one is opened in this same tab
+    // (only the fragment changes, so the page does not reload).
+    let draft = expect_context::<DraftStore>();
+    let open_link = move || {
+        if let Ok(fragment) = window().location().hash() {
+            if !fragment.is_empty() {
+                draft.open_share_link(&fragment);
+            }
+        }
+    };
+    open_link();
+    let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| open_link());
+    on_cleanup(move || hash_listener.remove());
     watch_visibility(jobs);
     watch_other_tabs(jobs);
     jobs.resume();

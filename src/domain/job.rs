@@ -33,6 +33,9 @@ pub enum FailReason {
     Lost(ApiError),
     /// The server gave an image URL that is not http(s).
     UnsafeUrl,
+    /// An image2image job whose source image is gone (sources are kept in
+    /// memory only, so a reload loses them before the job was sent).
+    SourceLost,
     /// The page closed while the generate request was on its way, and the
     /// server's history does not show it. It is not sent again by itself,
     /// so that nobody pays twice for one picture.
@@ -107,6 +110,12 @@ impl FailReason {
                 let head = if zh { "无法获取任务状态：" } else { "Could not get the job's status: " };
                 format!("{head}{}", e.describe(lang))
             }
+            FailReason::SourceLost => if zh {
+                "参考图片不会在刷新后保留，此任务未提交。请重新选择参考图片后再生成。"
+            } else {
+                "Not sent: the source image is not kept across reloads. Choose it again and press Generate."
+            }
+            .into(),
             FailReason::Interrupted => if zh {
                 "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重试”。"
             } else {
@@ -212,6 +221,8 @@ pub struct Job {
     /// job, the higher revision is the newer one.
     #[serde(default)]
     pub rev: u32,
+    #[serde(default)]
+    pub favourite: bool,
 }
 
 impl Job {
@@ -232,6 +243,7 @@ impl Job {
             last_error: None,
             last_pending_at: None,
             rev: 0,
+            favourite: false,
         }
     }
 
@@ -290,6 +302,13 @@ impl Job {
         self.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
         self.state = JobState::Created;
         self.apply_record(record, now);
+    }
+
+    /// Cannot be sent: an image2image job without its source image.
+    pub fn source_lost(&mut self, now: f64) {
+        if matches!(self.state, JobState::Queued | JobState::Submitting) {
+            self.finish(JobState::Failed(FailReason::SourceLost), now);
+        }
     }
 
     /// The generate call failed: nothing was created on the server.

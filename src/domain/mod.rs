@@ -1,5 +1,9 @@
 //! Plain-Rust rules of the app: no browser, no Leptos; tested natively.
 
+pub mod a1111;
+pub mod fit;
 pub mod job;
 pub mod params;
 pub mod poll;
+pub mod probe;
+pub mod share;

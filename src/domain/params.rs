@@ -61,6 +61,8 @@ pub struct Draft {
     pub seed: String,
     pub loras: Vec<DraftLora>,
     pub batch: String,
+    /// How an image2image source is fitted to the size.
+    pub fit: crate::domain::fit::FitMode,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +88,7 @@ impl Default for Draft {
             seed: String::new(),
             loras: Vec::new(),
             batch: "1".into(),
+            fit: Default::default(),
         }
     }
 }
@@ -430,6 +433,7 @@ impl Draft {
                 })
                 .collect(),
             batch: "1".into(),
+            fit: Default::default(),
         }
     }
 }

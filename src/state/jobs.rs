@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::settings::SettingsStore;
 use super::storage::{self, Area};
 use super::{now_ms, random};
-use crate::api::{ApiError, GenerateRequest, JobRecord};
+use crate::api::{ApiError, GenerateRequest, JobRecord, JobType};
 use crate::domain::job::{merge_jobs, Job, JobState};
 use crate::domain::poll::{DurationStats, Next, PollPolicy, PollSituation};
 
@@ -305,6 +305,10 @@ impl JobStore {
         });
     }
 
+    pub fn toggle_favourite(self, local_id: &str) {
+        self.update_job(local_id, |j| j.favourite = !j.favourite);
+    }
+
     /// Position of a queued job in the local queue (1 = next).
     pub fn queue_position(&self, local_id: &str) -> Option<usize> {
         self.jobs.with(|jobs| {
@@ -413,6 +417,13 @@ impl JobStore {
 
     fn submit(self, local_id: String) {
         let now = now_ms();
+        let lost = self
+            .job_untracked(&local_id)
+            .is_some_and(|j| j.request.kind == JobType::Image2Image && j.request.image.is_none());
+        if lost {
+            self.update_job(&local_id, |j| j.source_lost(now));
+            return;
+        }
         self.update_job(&local_id, |j| j.submitting(now));
         let Some(job) = self.job_untracked(&local_id) else {
             return;

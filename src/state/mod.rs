@@ -9,6 +9,7 @@ pub mod history;
 pub mod jobs;
 pub mod notify;
 pub mod settings;
+pub mod source;
 pub mod storage;
 
 /// Milliseconds since the epoch, from the browser clock.

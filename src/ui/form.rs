@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 
 use super::common::ErrorNotice;
-use crate::api::ImageConfig;
+use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
+use crate::api::JobType;
+use crate::api::{GenerateRequest, ImageConfig};
+use crate::domain::a1111;
 use crate::domain::params::{
     self, DraftLora, Field, FieldError, BATCH_RANGE, CFG_RANGE, CUSTOM_SIZE, SIDE_RANGE,
     STEPS_RANGE,
@@ -14,6 +17,7 @@ use crate::state::draft::DraftStore;
 use crate::state::jobs::JobStore;
 use crate::state::random_seed;
 use crate::state::settings::SettingsStore;
+use crate::state::source::SourceStore;
 
 /// What the form needs to know about its fields' problems.
 #[derive(Clone, Copy)]
@@ -48,6 +52,7 @@ pub fn CreateForm() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="create-title">
             <h2 id="create-title">{T::Create.tr()}</h2>
+            <SharedNotice/>
             {move || {
                 if !has_key() {
                     return view! { <p class="notice">{T::NeedKey.tr()}</p> }.into_any();
@@ -74,6 +79,22 @@ pub fn CreateForm() -> impl IntoView {
     }
 }
 
+/// Says what opening a share link did.
+#[component]
+fn SharedNotice() -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let lang = use_lang();
+    move || {
+        draft.shared.get().map(|r| match r {
+            Ok(()) => {
+                view! { <p class="notice ok" role="status">{T::SharedFilled.tr()}</p> }.into_any()
+            }
+            Err(e) => view! { <p class="notice error" role="alert">{e.describe(lang.get())}</p> }
+                .into_any(),
+        })
+    }
+}
+
 #[component]
 fn Form(config: ImageConfig) -> impl IntoView {
     let draft = expect_context::<DraftStore>();
@@ -95,6 +116,18 @@ fn Form(config: ImageConfig) -> impl IntoView {
     };
     provide_context(problems);
     let queued_note = RwSignal::new(None::<usize>);
+    let source = expect_context::<SourceStore>();
+    let source_missing = RwSignal::new(false);
+    let img2img = move || draft.draft.with(|d| d.mode == JobType::Image2Image);
+    // An image pasted anywhere on the page becomes the source.
+    let paste = window_event_listener(leptos::ev::paste, move |ev| {
+        if take_file(ev.clipboard_data(), source, draft) {
+            ev.prevent_default();
+        }
+    });
+    on_cleanup(move || paste.remove());
+    let import_offer = RwSignal::new(None::<a1111::Parsed>);
+    let import_done = RwSignal::new(None::<Vec<&'static str>>);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -103,9 +136,24 @@ fn Form(config: ImageConfig) -> impl IntoView {
         };
         match draft.draft.with_untracked(|d| d.validate(&c)) {
             Ok(template) => {
+                let image = if template.request.kind == JobType::Image2Image {
+                    match source.prepared.get_untracked() {
+                        Some(p) => Some(p.data_url),
+                        None => {
+                            source_missing.set(true);
+                            return;
+                        }
+                    }
+                } else {
+                    None
+                };
+                source_missing.set(false);
                 draft.show_errors.set(false);
                 let requests = (0..template.batch)
-                    .map(|_| template.instance(random_seed()))
+                    .map(|_| GenerateRequest {
+                        image: image.clone(),
+                        ..template.instance(random_seed())
+                    })
                     .collect::<Vec<_>>();
                 queued_note.set(Some(requests.len()));
                 jobs.enqueue(requests);
@@ -137,9 +185,25 @@ fn Form(config: ImageConfig) -> impl IntoView {
     let loras = config.loras.clone();
 
     view! {
-        <form id="create-form" novalidate on:submit=on_submit>
+        <form id="create-form" novalidate on:submit=on_submit
+            on:dragover=move |ev| ev.prevent_default()
+            on:drop=move |ev| {
+                if take_file(ev.data_transfer(), source, draft) {
+                    ev.prevent_default();
+                }
+            }>
             {busy.map(|b| view! { <p class="busy"><span>{T::ServerStatus.tr()}</span>" "<span>{b}</span></p> })}
+            <ModeChoice/>
+            <Show when=img2img>
+                <SourcePicker missing=source_missing/>
+            </Show>
+            <ImportOffer offer=import_offer done=import_done/>
             <TextArea id="prompt" label=T::Prompt field=Some(Field::Prompts) rows=4
+                on_paste=Callback::new(move |ev: web_sys::Event| {
+                    let text = clipboard_data(&ev).and_then(|d| d.get_data("text").ok()).unwrap_or_default();
+                    import_done.set(None);
+                    import_offer.set(a1111::parse(&text));
+                })
                 get=move || draft.draft.with(|d| d.prompts.clone())
                 set=move |v| draft.edit(|d| d.prompts = v)/>
             <TextArea id="negative" label=T::NegativePrompt field=None rows=3
@@ -215,6 +279,44 @@ fn invalid(field: Option<Field>) -> impl Fn() -> &'static str + Copy + Send + Sy
     }
 }
 
+/// Offers to fill the form from pasted AUTOMATIC1111-style parameters.
+#[component]
+fn ImportOffer(
+    offer: RwSignal<Option<a1111::Parsed>>,
+    done: RwSignal<Option<Vec<&'static str>>>,
+) -> impl IntoView {
+    let draft = expect_context::<DraftStore>();
+    let config = expect_context::<ConfigStore>();
+    let fill = move |_| {
+        let Some(parsed) = offer.get_untracked() else {
+            return;
+        };
+        let mut filled = Vec::new();
+        draft.edit(|d| {
+            filled = a1111::apply(&parsed, d);
+            if let Some(c) = config.config.get_untracked() {
+                d.adapt_to(&c);
+            }
+        });
+        offer.set(None);
+        done.set(Some(filled));
+    };
+    view! {
+        <Show when=move || offer.with(Option::is_some)>
+            <div class="notice" role="status">
+                <p>{T::ImportOffer.tr()}</p>
+                <div class="row">
+                    <button type="button" on:click=fill>{T::ImportFill.tr()}</button>
+                    <button type="button" class="secondary" on:click=move |_| offer.set(None)>{T::Dismiss.tr()}</button>
+                </div>
+            </div>
+        </Show>
+        {move || done.get().map(|fields| view! {
+            <p class="notice ok" role="status">{T::ImportDone.tr()}" "{fields.join(", ")}</p>
+        })}
+    }
+}
+
 #[component]
 fn TextArea(
     id: &'static str,
@@ -223,12 +325,14 @@ fn TextArea(
     rows: u32,
     get: impl Fn() -> String + Send + Sync + 'static,
     set: impl Fn(String) + 'static,
+    #[prop(optional)] on_paste: Option<Callback<web_sys::Event>>,
 ) -> impl IntoView {
     let msg = format!("{id}-msg");
     view! {
         <div class="field">
             <label for=id>{label.tr()}</label>
             <textarea id=id rows=rows aria-describedby=msg.clone() aria-invalid=invalid(field)
+                on:paste=move |ev| if let Some(cb) = on_paste { cb.run(ev.into()) }
                 prop:value=get on:input=move |ev| set(event_target_value(&ev))></textarea>
             {field.map(|f| view! { <FieldMessage id=msg field=f/> })}
         </div>

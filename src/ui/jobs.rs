@@ -3,6 +3,7 @@
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
+use super::actions::ImageActions;
 use super::common::format_duration;
 use crate::domain::job::{Job, JobState};
 use crate::domain::params::Draft;
@@ -101,6 +102,8 @@ fn JobCard(id: String) -> impl IntoView {
         };
         let job_for_status = j.clone();
         let job_for_reuse = j.clone();
+        let job_for_actions = j.clone();
+        let done = state == JobState::Generated;
         let label = title.clone();
         view! {
             <li class=card_class>
@@ -122,11 +125,12 @@ fn JobCard(id: String) -> impl IntoView {
                             {retryable.then(|| view! {
                                 <button type="button" class="secondary" on:click=move |_| jobs.retry(&id.get_value())>{T::Retry.tr()}</button>
                             })}
-                            <ReuseButton job=job_for_reuse/>
+                            {(!done).then(|| view! { <ReuseButton job=job_for_reuse.clone()/> })}
                             {(!pending).then(|| view! {
                                 <button type="button" class="secondary" on:click=move |_| jobs.remove(&id.get_value())>{T::Remove.tr()}</button>
                             })}
                         </div>
+                        {done.then(|| view! { <ImageActions job=job_for_actions/> })}
                     </div>
                 </article>
             </li>

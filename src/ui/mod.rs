@@ -1,7 +1,9 @@
 //! The views: one file each, thin; they read stores and call their methods.
 
+pub mod actions;
 pub mod common;
 pub mod form;
 pub mod history;
 pub mod jobs;
 pub mod settings;
+pub mod source;

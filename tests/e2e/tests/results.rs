@@ -1,0 +1,259 @@
+//! Image to image and what people do with a finished picture, end to end.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connected, standin, wait_for_images, WAIT};
+use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_standin::DEMO_KEY;
+
+const LONG: Duration = Duration::from_secs(40);
+
+/// A PNG fixture of the given size, written to a temp file.
+fn png_fixture(w: u32, h: u32, name: &str) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-{name}", std::process::id()));
+    img.save_with_format(&path, image::ImageFormat::Png)
+        .unwrap();
+    path
+}
+
+/// Makes the clipboard observable: what the app copies lands in `window.__copied`.
+async fn spy_clipboard(h: &Harness) {
+    h.eval("(() => { navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); }; return true })()")
+        .await;
+}
+
+async fn copied(h: &Harness) -> String {
+    h.wait_until("typeof window.__copied === 'string'", WAIT)
+        .await;
+    let v = h
+        .eval("(() => { const t = window.__copied; window.__copied = undefined; return t })()")
+        .await;
+    v.as_str().unwrap_or_default().to_string()
+}
+
+async fn one_image(h: &Harness, prompt: &str) {
+    h.fill("Prompt", prompt).await;
+    h.click("Generate").await;
+    wait_for_images(h, 1, LONG).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    h.client
+        .find(fantoccini::Locator::Id("mode-i2i"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A wide source, fitted into a portrait output by cropping.
+    let fixture = png_fixture(1200, 700, "source.png");
+    h.field("Source image")
+        .await
+        .send_keys(&fixture.display().to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        "!!document.querySelector('img[alt=\"The source image as it will be sent\"]')",
+        WAIT,
+    )
+    .await;
+    h.select("Size", "512x768").await;
+    h.wait_text("512 × 768 · JPEG", WAIT).await;
+    h.screenshot("phone-img2img").await;
+    h.fill("Prompt", "the same scene at night").await;
+    h.click("Generate").await;
+    wait_for_images(&h, 1, LONG).await;
+    // The stand-in decodes the data URL and rejects any other size.
+    let body = api.last_generate_body().expect("a generate call");
+    assert_eq!(body["type"], "image2image");
+    assert!(body["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/jpeg;base64,"));
+    assert_eq!(
+        (body["width"].as_u64(), body["height"].as_u64()),
+        (Some(512), Some(768))
+    );
+    // "Use the source's aspect ratio" gives multiples of 8 near 1200:700.
+    h.click("Use the source's aspect ratio").await;
+    assert_eq!(h.value("Size").await, "custom");
+    let (w, hgt): (u32, u32) = (
+        h.value("Width").await.parse().unwrap(),
+        h.value("Height").await.parse().unwrap(),
+    );
+    assert!(w.is_multiple_of(8) && hgt.is_multiple_of(8) && w > hgt, "{w}x{hgt}");
+    h.close().await;
+    let _ = std::fs::remove_file(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "keep me").await;
+    h.client
+        .find(fantoccini::Locator::Id("mode-i2i"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = std::env::temp_dir().join(format!("kamiya-e2e-{}-notes.txt", std::process::id()));
+    std::fs::write(&text, "not a picture").unwrap();
+    h.field("Source image")
+        .await
+        .send_keys(&text.display().to_string())
+        .await
+        .unwrap();
+    h.wait_text("That is not an image", WAIT).await;
+    // A PNG header with nothing after it: a broken file.
+    let broken = std::env::temp_dir().join(format!("kamiya-e2e-{}-broken.png", std::process::id()));
+    std::fs::write(
+        &broken,
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x02\0\0\0\x02\0\x08\x02",
+    )
+    .unwrap();
+    h.field("Source image")
+        .await
+        .send_keys(&broken.display().to_string())
+        .await
+        .unwrap();
+    h.wait_text("could not be decoded", WAIT).await;
+    // Generating without a source says so and sends nothing.
+    h.click("Generate").await;
+    h.wait_text("Choose a source image first.", WAIT).await;
+    assert_eq!(api.jobs_created(DEMO_KEY), 0);
+    assert_eq!(h.value("Prompt").await, "keep me");
+    h.close().await;
+    let _ = std::fs::remove_file(text);
+    let _ = std::fs::remove_file(broken);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_links_carry_parameters_only_and_fill_the_form() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("CFG scale", "7.5").await;
+    one_image(&h, "a lighthouse, 灯塔").await;
+    let seed = api.last_generate_body().unwrap()["seed"].as_u64().unwrap();
+    spy_clipboard(&h).await;
+    h.click("Copy share link").await;
+    let link = copied(&h).await;
+    assert!(
+        link.starts_with(&h.app_url) && link.contains("#p="),
+        "{link}"
+    );
+    assert!(
+        !link.contains(DEMO_KEY) && !link.contains(&api.api_url()),
+        "{link}"
+    );
+
+    h.fill("Prompt", "something else").await;
+    h.client.goto(&link).await.unwrap();
+    h.wait_text("Settings from a shared link are in the form", WAIT)
+        .await;
+    h.field("Prompt").await;
+    assert_eq!(h.value("Prompt").await, "a lighthouse, 灯塔");
+    assert_eq!(h.value("CFG scale").await, "7.5");
+    assert_eq!(h.value("Seed").await, seed.to_string());
+    assert!(!h.checked("Random seed for each image").await);
+    // It waits for the user: nothing was sent, and the fragment is gone.
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    let hash = h.eval("location.hash").await;
+    assert_eq!(hash.as_str(), Some(""));
+    // A garbled link says so and changes nothing.
+    h.client
+        .goto(&format!("{}#p=%%%garbage", h.app_url))
+        .await
+        .unwrap();
+    h.wait_text("share link", WAIT).await;
+    assert_eq!(h.value("Prompt").await, "a lighthouse, 灯塔");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reuse_copy_and_import_parameters() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    one_image(&h, "koi pond").await;
+    let seed = api.last_generate_body().unwrap()["seed"].as_u64().unwrap();
+    h.fill("Prompt", "changed my mind").await;
+    h.click("Reuse settings").await;
+    assert_eq!(h.value("Prompt").await, "koi pond");
+    assert_eq!(h.value("Seed").await, seed.to_string());
+
+    spy_clipboard(&h).await;
+    h.click("Copy parameters").await;
+    let text = copied(&h).await;
+    assert!(
+        text.starts_with("koi pond\nNegative prompt: lowres"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 12, Seed: {seed}, Size: 768x512, Model: original")), "{text}");
+
+    // Pasting such text into the prompt offers to fill the fields.
+    let pasted = "a red bicycle\nNegative prompt: blurry\nSteps: 40, Sampler: Euler a, CFG scale: 6.5, Seed: 42, Size: 512x768, Model: anything-v5";
+    h.eval_with(
+        "(() => { const el = document.getElementById('prompt'); const dt = new DataTransfer(); dt.setData('text', arguments[0]); el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true })); return true })()",
+        vec![serde_json::json!(pasted)],
+    )
+    .await;
+    h.click("Fill the fields").await;
+    assert_eq!(h.value("Prompt").await, "a red bicycle");
+    assert_eq!(h.value("Negative prompt").await, "blurry");
+    assert_eq!(h.value("Steps").await, "40");
+    assert_eq!(h.value("Sampler").await, "Euler a");
+    assert_eq!(h.value("CFG scale").await, "6.5");
+    assert_eq!(h.value("Seed").await, "42");
+    assert_eq!(h.value("Size").await, "512x768");
+    assert_eq!(h.value("Model").await, "anything-v5");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    one_image(&h, "a paper crane").await;
+    // Record what the page saves: the blob URL and the file name.
+    h.eval("(() => { window.__saved = []; const click = HTMLAnchorElement.prototype.click; HTMLAnchorElement.prototype.click = function () { if (this.download) { window.__saved.push([this.download, this.href]); } else { click.call(this); } }; return true })()").await;
+    h.click("Download").await;
+    h.wait_text("Saved as a file.", WAIT).await;
+    let saved = h.eval("window.__saved[0]").await;
+    let name = saved[0].as_str().unwrap();
+    assert!(
+        name.starts_with("kamiya-") && name.ends_with(".jpg"),
+        "{name}"
+    );
+    assert!(saved[1].as_str().unwrap().starts_with("blob:"));
+    h.close().await;
+
+    // A CDN without CORS: the image opens in a new tab instead.
+    let api = kamiya_standin::StandIn::start(kamiya_standin::StandInConfig {
+        job_duration: Duration::from_secs(1),
+        cdn_cors: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    one_image(&h, "no cors here").await;
+    h.click("Download").await;
+    h.wait_text("opened in a new tab", WAIT).await;
+    assert_eq!(h.client.windows().await.unwrap().len(), 2);
+    h.close().await;
+}

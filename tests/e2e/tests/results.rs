@@ -90,7 +90,10 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
         h.value("Width").await.parse().unwrap(),
         h.value("Height").await.parse().unwrap(),
     );
-    assert!(w.is_multiple_of(8) && hgt.is_multiple_of(8) && w > hgt, "{w}x{hgt}");
+    assert!(
+        w.is_multiple_of(8) && hgt.is_multiple_of(8) && w > hgt,
+        "{w}x{hgt}"
+    );
     h.close().await;
     let _ = std::fs::remove_file(fixture);
 }

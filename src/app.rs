@@ -8,7 +8,10 @@ use crate::state::{
     account::AccountStore, config::ConfigStore, draft::DraftStore, history::HistoryStore,
     jobs::JobStore, settings::SettingsStore,
 };
-use crate::ui::{form::CreateForm, history::HistoryPanel, jobs::JobList, settings::SettingsPanel};
+use crate::ui::{
+    form::CreateForm, gallery::Gallery, history::HistoryPanel, jobs::JobList,
+    settings::SettingsPanel,
+};
 
 /// Creates every store from what the browser saved and provides them to
 /// the views below. Public so that component tests set up the same way.
@@ -83,6 +86,7 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="col">
                 <JobList/>
+                <Gallery/>
                 <HistoryPanel/>
             </div>
         </main>

@@ -184,6 +184,14 @@ texts! {
     ReuseSettings => "Reuse settings", "复用参数";
     Done => "Done", "已完成";
     UnsafeUrl => "Unsafe image address", "图片地址不安全";
+    Gallery => "Gallery", "图库";
+    FavouritesOnly => "Favourites only", "只看收藏";
+    GalleryEmpty => "Finished pictures appear here.", "生成完成的图片会显示在这里。";
+    OpenImage => "Open image", "查看图片";
+    ImageViewer => "Image viewer", "图片查看器";
+    Previous => "Previous", "上一张";
+    Next => "Next", "下一张";
+    Close => "Close", "关闭";
     History => "History", "历史记录";
     LoadHistory => "Load history", "加载历史记录";
     RefreshHistory => "Refresh history", "刷新历史记录";

@@ -260,3 +260,68 @@ async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
     assert_eq!(h.client.windows().await.unwrap().len(), 2);
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gallery_opens_a_full_view_stepped_by_keys() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "gallery piece").await;
+    h.fill("Number of images", "3").await;
+    h.click("Generate").await;
+    wait_for_images(&h, 3, LONG).await;
+    h.wait_until(
+        "document.querySelectorAll('.gallery li').length === 3",
+        WAIT,
+    )
+    .await;
+    h.click("Open image: gallery piece").await;
+    h.wait_until("!!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    h.wait_text("1 / 3", WAIT).await;
+    let focused = h.eval("document.activeElement.textContent").await;
+    assert_eq!(
+        focused.as_str(),
+        Some("Close"),
+        "focus moves into the dialog"
+    );
+    h.eval("(() => { document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true })); return true })()").await;
+    h.wait_text("2 / 3", WAIT).await;
+    h.screenshot("desktop-viewer").await;
+    h.eval("(() => { document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); return true })()").await;
+    h.wait_until("!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    // Favourites only.
+    h.click("Favourite").await;
+    h.set_checked("Favourites only", true).await;
+    h.wait_until(
+        "document.querySelectorAll('.gallery li').length === 1",
+        WAIT,
+    )
+    .await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_image_is_refused_before_decoding() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    h.set_checked("Image to image", true).await;
+    // A valid PNG header for 12000×12000: refused from the header alone.
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend(12000u32.to_be_bytes());
+    bytes.extend(12000u32.to_be_bytes());
+    bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-huge.png", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    h.field("Source image")
+        .await
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    h.wait_text("12000×12000", WAIT).await;
+    h.wait_text("the limit is 50 megapixels", WAIT).await;
+    h.close().await;
+    let _ = std::fs::remove_file(path);
+}

@@ -1,0 +1,181 @@
+//! Every finished picture, this device's and the account's history, newest
+//! first, as lazy thumbnails; and a full view with the parameters beside it.
+
+use leptos::prelude::*;
+
+use super::actions::ImageActions;
+use crate::domain::job::{Job, JobState};
+use crate::domain::params::trim_float;
+use crate::i18n::{use_lang, T};
+use crate::state::history::HistoryStore;
+use crate::state::jobs::JobStore;
+use crate::state::now_ms;
+
+/// Local finished jobs first (newest first), then the history's pictures
+/// this device does not have, in the server's order.
+fn entries(jobs: JobStore, history: HistoryStore, favourites_only: bool) -> Vec<Job> {
+    let mut out: Vec<Job> = jobs.jobs.with(|all| {
+        all.iter()
+            .filter(|j| j.state == JobState::Generated && j.image_url.is_some())
+            .filter(|j| !favourites_only || j.favourite)
+            .cloned()
+            .collect()
+    });
+    if !favourites_only {
+        let now = now_ms();
+        history.entries.with(|records| {
+            for r in records {
+                if r.image_url().is_some()
+                    && !out
+                        .iter()
+                        .any(|j| j.hashid.as_deref() == Some(r.hashid.as_str()))
+                {
+                    out.push(Job::from_record(r, now));
+                }
+            }
+        });
+    }
+    out
+}
+
+#[component]
+pub fn Gallery() -> impl IntoView {
+    let jobs = expect_context::<JobStore>();
+    let history = expect_context::<HistoryStore>();
+    let lang = use_lang();
+    let favourites_only = RwSignal::new(false);
+    let all = Memo::new(move |_| entries(jobs, history, favourites_only.get()));
+    let open = RwSignal::new(None::<usize>);
+    let thumbs = move || {
+        all.with(|a| {
+            a.iter()
+                .map(|j| {
+                    (
+                        j.local_id.clone(),
+                        j.image_url.clone().unwrap_or_default(),
+                        j.request.prompts.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+
+    view! {
+        <section class="panel" aria-labelledby="gallery-title">
+            <h2 id="gallery-title">{T::Gallery.tr()}" "<span class="count">{move || all.with(Vec::len)}</span></h2>
+            <div class="choice">
+                <input type="checkbox" id="favourites-only" prop:checked=move || favourites_only.get()
+                    on:change=move |ev| favourites_only.set(event_target_checked(&ev))/>
+                <label for="favourites-only">{T::FavouritesOnly.tr()}</label>
+            </div>
+            <Show when=move || all.with(Vec::is_empty)>
+                <p class="hint">{T::GalleryEmpty.tr()}</p>
+            </Show>
+            <ul class="gallery">
+                <For each=thumbs
+                    key=|(id, _, _)| id.clone() let:entry>
+                    {
+                        // Keyed by job, not position: a new picture at the top
+                        // does not rebuild a thousand thumbnails.
+                        let (id, url, prompt) = entry;
+                        let label = move || format!("{}: {}", T::OpenImage.get(lang.get()), prompt);
+                        view! {
+                            <li>
+                                <button type="button" class="thumb-button" aria-label=label on:click=move |_| open.set(all.with(|a| a.iter().position(|j| j.local_id == id)))>
+                                    <img src=url alt="" loading="lazy" decoding="async"/>
+                                </button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            {move || open.get().and_then(|i| all.with(|a| a.get(i).cloned()).map(|job| view! {
+                <Viewer job=job index=i total=all.with(Vec::len) open=open/>
+            }))}
+        </section>
+    }
+}
+
+/// The full view: a modal dialog. Keys: ←/→ step, Esc closes; on touch
+/// screens a sideways swipe steps.
+#[component]
+fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -> impl IntoView {
+    let lang = use_lang();
+    let step = move |delta: isize| {
+        open.update(|o| {
+            if let Some(i) = o {
+                let next = *i as isize + delta;
+                if next >= 0 && (next as usize) < total {
+                    *i = next as usize;
+                }
+            }
+        })
+    };
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
+        "ArrowLeft" => step(-1),
+        "ArrowRight" => step(1),
+        "Escape" => open.set(None),
+        _ => {}
+    });
+    on_cleanup(move || keys.remove());
+    let touch_x = StoredValue::new(None::<i32>);
+    let close_ref = NodeRef::<leptos::html::Button>::new();
+    // Focus goes into the dialog, for keyboard and screen-reader users.
+    Effect::new(move |_| {
+        if let Some(b) = close_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    let (at_start, at_end) = (index == 0, index + 1 >= total);
+    let r = job.request.clone();
+    let url = job.image_url.clone().unwrap_or_default();
+    let loras = r
+        .loras
+        .iter()
+        .map(|l| format!("{} ({}%)", l.id, l.weight))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let alt = format!(
+        "{}: {}",
+        T::GeneratedImage.get(lang.get_untracked()),
+        r.prompts
+    );
+    view! {
+        <div class="viewer" role="dialog" aria-modal="true" aria-label=move || T::ImageViewer.get(lang.get())
+            on:touchstart=move |ev| {
+                touch_x.set_value(ev.changed_touches().item(0).map(|t| t.client_x()));
+            }
+            on:touchend=move |ev| {
+                if let (Some(start), Some(end)) = (touch_x.get_value(), ev.changed_touches().item(0).map(|t| t.client_x())) {
+                    let dx = end - start;
+                    if dx.abs() > 50 {
+                        step(if dx < 0 { 1 } else { -1 });
+                    }
+                }
+            }>
+            <div class="viewer-bar">
+                <button type="button" class="secondary" disabled=at_start on:click=move |_| step(-1)>{T::Previous.tr()}</button>
+                <span>{format!("{} / {total}", index + 1)}</span>
+                <button type="button" class="secondary" disabled=at_end on:click=move |_| step(1)>{T::Next.tr()}</button>
+                <button type="button" node_ref=close_ref on:click=move |_| open.set(None)>{T::Close.tr()}</button>
+            </div>
+            <div class="viewer-body">
+                <img src=url alt=alt class="viewer-image"/>
+                <div class="viewer-params">
+                    <dl class="params">
+                        <dt>{T::Prompt.tr()}</dt><dd>{r.prompts.clone()}</dd>
+                        <dt>{T::NegativePrompt.tr()}</dt><dd>{r.negative_prompts.clone()}</dd>
+                        <dt>{T::Model.tr()}</dt><dd>{r.model.clone()}</dd>
+                        <dt>{T::Size.tr()}</dt><dd>{format!("{} × {}", r.width, r.height)}</dd>
+                        <dt>{T::Sampler.tr()}</dt><dd>{r.sampling.clone()}</dd>
+                        <dt>{T::Steps.tr()}</dt><dd>{r.step}</dd>
+                        <dt>{T::Cfg.tr()}</dt><dd>{trim_float(r.cfg)}</dd>
+                        <dt>{T::Seed.tr()}</dt><dd>{r.seed}</dd>
+                        <dt>{T::Loras.tr()}</dt><dd>{loras}</dd>
+                    </dl>
+                    <ImageActions job=job/>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -185,6 +185,7 @@ texts! {
     Done => "Done", "已完成";
     UnsafeUrl => "Unsafe image address", "图片地址不安全";
     Gallery => "Gallery", "图库";
+    OlderInGallery => "older finished jobs are in the Gallery.", "个更早的已完成任务在图库中。";
     FavouritesOnly => "Favourites only", "只看收藏";
     GalleryEmpty => "Finished pictures appear here.", "生成完成的图片会显示在这里。";
     OpenImage => "Open image", "查看图片";

@@ -430,6 +430,20 @@ impl Job {
     }
 }
 
+/// Reads a stored job list one job at a time: a job this version cannot
+/// read (stored by a newer or older one, or damaged) is skipped, never the
+/// whole list. Returns the jobs and how many were skipped.
+pub fn parse_stored_jobs(value: &serde_json::Value) -> (Vec<Job>, usize) {
+    let items = value.as_array().cloned().unwrap_or_default();
+    let total = items.len();
+    let jobs: Vec<Job> = items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect();
+    let skipped = total - jobs.len();
+    (jobs, skipped)
+}
+
 /// Merges another tab's copy of the job list into ours: newer revisions
 /// win, new jobs are added, removed ones (tombstones) go. Newest first.
 /// Returns whether anything changed.
@@ -679,6 +693,15 @@ mod tests {
         assert_eq!(adopted.hashid.as_deref(), Some("h1"));
         j.reconcile(None, 2.0);
         assert_eq!(j.state, JobState::Failed(FailReason::Interrupted));
+    }
+
+    #[test]
+    fn one_unreadable_stored_job_does_not_hide_the_others() {
+        let good = serde_json::to_value(submitted()).unwrap();
+        let list = serde_json::json!([good, {"local_id": 5}, "junk", good]);
+        let (jobs, skipped) = parse_stored_jobs(&list);
+        assert_eq!((jobs.len(), skipped), (2, 2));
+        assert_eq!(parse_stored_jobs(&serde_json::json!("nope")), (vec![], 0));
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub const UNBRACKETED_FRACTION: f64 = 0.75;
 /// Recent job durations, per kind of job (model and size), to expect the
 /// next one's. Stored with the jobs so it survives reloads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DurationStats {
     by_kind: HashMap<String, VecDeque<f64>>,
 }

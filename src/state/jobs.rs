@@ -23,7 +23,7 @@ use super::settings::SettingsStore;
 use super::storage::{self, Area};
 use super::{now_ms, random};
 use crate::api::{ApiError, GenerateRequest, JobRecord, JobType};
-use crate::domain::job::{merge_jobs, Job, JobState};
+use crate::domain::job::{merge_jobs, parse_stored_jobs, Job, JobState};
 use crate::domain::poll::{DurationStats, Next, PollPolicy, PollSituation};
 
 const JOBS_KEY: &str = "jobs";
@@ -80,7 +80,7 @@ pub struct JobStore {
 impl JobStore {
     pub fn load(settings: SettingsStore) -> JobStore {
         let raw = storage::get_raw(Area::Local, JOBS_KEY).unwrap_or_default();
-        let saved: Saved = serde_json::from_str(&raw).unwrap_or_default();
+        let saved = read_saved(&raw);
         let store = JobStore {
             jobs: RwSignal::new(saved.jobs),
             storage_error: RwSignal::new(false),
@@ -691,6 +691,35 @@ impl JobStore {
                 self.after_change(&id);
             }
         }
+    }
+}
+
+/// Reads the stored jobs leniently. If anything could not be read, the raw
+/// text is kept aside under another key first, so that saving the readable
+/// part never destroys the rest.
+fn read_saved(raw: &str) -> Saved {
+    if raw.is_empty() {
+        return Saved::default();
+    }
+    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let (jobs, skipped) = parse_stored_jobs(value.get("jobs").unwrap_or(&serde_json::Value::Null));
+    if skipped > 0 || !value.is_object() {
+        let _ = storage::set_raw(
+            Area::Local,
+            &format!("jobs-unreadable-{}", now_ms() as u64),
+            raw,
+        );
+    }
+    Saved {
+        jobs,
+        stats: value
+            .get("stats")
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .unwrap_or_default(),
+        removed: value
+            .get("removed")
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .unwrap_or_default(),
     }
 }
 

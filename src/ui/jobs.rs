@@ -13,6 +13,9 @@ use crate::state::draft::DraftStore;
 use crate::state::jobs::JobStore;
 use crate::state::now_ms;
 
+/// Finished jobs shown as cards; the rest are in the gallery.
+const RECENT_FINISHED: usize = 12;
+
 #[component]
 pub fn JobList() -> impl IntoView {
     let jobs = expect_context::<JobStore>();
@@ -33,9 +36,31 @@ pub fn JobList() -> impl IntoView {
     on_cleanup(move || ticker.try_update_value(|t| *t = None).unwrap_or(()));
     provide_context(Clock(now));
 
+    // Every unfinished job, and the most recent finished ones: older
+    // pictures live in the gallery, so a long history stays light here.
     let ids = move || {
-        jobs.jobs
-            .with(|js| js.iter().map(|j| j.local_id.clone()).collect::<Vec<_>>())
+        jobs.jobs.with(|js| {
+            let mut finished = 0;
+            js.iter()
+                .filter(|j| {
+                    if j.state.is_final() {
+                        finished += 1;
+                        finished <= RECENT_FINISHED
+                    } else {
+                        true
+                    }
+                })
+                .map(|j| j.local_id.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    let older = move || {
+        jobs.jobs.with(|js| {
+            js.iter()
+                .filter(|j| j.state.is_final())
+                .count()
+                .saturating_sub(RECENT_FINISHED)
+        })
     };
     view! {
         <section class="panel" aria-labelledby="jobs-title">
@@ -51,6 +76,9 @@ pub fn JobList() -> impl IntoView {
                     <JobCard id=id/>
                 </For>
             </ul>
+            <Show when=move || { older() > 0 }>
+                <p class="hint">{move || format!("{} {}", older(), T::OlderInGallery.tr()())}</p>
+            </Show>
         </section>
     }
 }

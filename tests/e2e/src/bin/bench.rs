@@ -174,10 +174,90 @@ async fn crowd(n: usize, job_secs: f64) {
     h.close().await;
 }
 
+/// The gallery with `n` finished pictures stored on the device: time to
+/// first render after a reload, and frame times while scrolling it.
+async fn gallery(n: usize) {
+    let (api, _) = standin(JOB_SECS).await;
+    api.seed_history(DEMO_KEY, n);
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connect(&h, &api).await;
+    let stored = h
+        .eval_with(
+            r#"(async () => {
+                const [api, key, n] = [arguments[0], arguments[1], arguments[2]];
+                const jobs = [];
+                for (let s = 1; s <= n; s += 100) {
+                    const r = await fetch(`${api}/api/image/generate?start=${s}&take=100`, { headers: { Authorization: 'Bearer ' + key } });
+                    for (const rec of (await r.json()).data) {
+                        const m = rec.metadata, t = Date.now() - jobs.length * 1000;
+                        jobs.push({ local_id: 'bench-' + rec.hashid, hashid: rec.hashid, server_id: rec.id, state: 'Generated',
+                            request: { type: 'text2image', prompts: m.prompts, negativePrompts: m.negativePrompts, step: m.step, cfg: m.cfg,
+                                seed: m.seed, sampling: m.sampling, width: m.width, height: m.height, model: m.model, LoRAs: [] },
+                            queued_at: t, submitted_at: t, first_seen_at: t, finished_at: t + 6000, image_url: m.jpg,
+                            server_created_at: rec.createdAt, last_error: null });
+                    }
+                }
+                localStorage.setItem('kamiya-studio:v1:jobs', JSON.stringify({ jobs, stats: {}, removed: [] }));
+                return jobs.length;
+            })()"#,
+            vec![api.api_url().into(), DEMO_KEY.into(), n.into()],
+        )
+        .await;
+    let mut ready = Vec::new();
+    for _ in 0..3 {
+        h.reload().await;
+        h.wait_until(
+            &format!("document.querySelectorAll('.gallery li').length === {n}"),
+            WAIT,
+        )
+        .await;
+        let t = h
+            .eval("performance.getEntriesByName('kamiya-app-ready')[0].startTime")
+            .await;
+        ready.push(t.as_f64().unwrap_or(f64::NAN));
+    }
+    let frames = h
+        .eval(
+            r#"(async () => {
+                const col = document.querySelector('.gallery').closest('.col');
+                const scroller = col.scrollHeight > col.clientHeight ? col : document.scrollingElement;
+                const times = [];
+                let last = performance.now();
+                for (let i = 0; i < 120; i++) {
+                    scroller.scrollTop += 150;
+                    await new Promise(r => requestAnimationFrame(r));
+                    const now = performance.now();
+                    times.push(now - last);
+                    last = now;
+                }
+                times.sort((a, b) => a - b);
+                return [times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.95)], document.querySelectorAll('.gallery img').length,
+                    Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length];
+            })()"#,
+        )
+        .await;
+    println!(
+        "gallery with {} stored pictures: app on screen (first render incl. all thumbnails' markup) median {:.0} ms over 3 reloads",
+        stored, median(&mut ready)
+    );
+    println!(
+        "scrolling it (120 frames, 150 px a frame): median frame {:.1} ms, 95th percentile {:.1} ms; {} thumbnails in the page, {} loaded (lazy)",
+        frames[0].as_f64().unwrap_or(f64::NAN),
+        frames[1].as_f64().unwrap_or(f64::NAN),
+        frames[2],
+        frames[3]
+    );
+    h.close().await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--crowd-only") {
         crowd(20, JOB_SECS).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--gallery-only") {
+        gallery(1000).await;
         return;
     }
     load_times().await;
@@ -188,4 +268,6 @@ async fn main() {
     println!("\n## Many jobs in flight");
     crowd(20, JOB_SECS).await;
     crowd(20, 30.0).await;
+    println!("\n## Gallery");
+    gallery(1000).await;
 }

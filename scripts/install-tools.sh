@@ -13,7 +13,9 @@ TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
 
 log() { printf '== %s\n' "$*"; }
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! command -v brotli >/dev/null 2>&1; then
+if [ -n "${KAMIYA_BUILD_ONLY:-}" ]; then
+  log "build only: no browser"
+elif ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! command -v brotli >/dev/null 2>&1; then
   log "installing chromium, chromium-driver, CJK fonts and brotli (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -250,6 +250,15 @@ fn encode(
         .map_err(|_| SourceError::Broken)
     };
     draw(&ctx)?;
+    let made = |data_url, bytes, png, reduced, alpha_dropped| Prepared {
+        data_url,
+        bytes,
+        width,
+        height,
+        png,
+        reduced,
+        alpha_dropped,
+    };
     let transparent = info.may_have_alpha && has_transparency(&ctx, width, height);
     let mut alpha_dropped = false;
     if transparent {
@@ -258,15 +267,7 @@ fn encode(
             .map_err(|_| SourceError::Broken)?;
         let bytes = fit::data_url_size(&url);
         if bytes <= MAX_SOURCE_BYTES {
-            return Ok(Prepared {
-                data_url: url,
-                bytes,
-                width,
-                height,
-                png: true,
-                reduced: false,
-                alpha_dropped: false,
-            });
+            return Ok(made(url, bytes, true, false, false));
         }
         alpha_dropped = true;
     }
@@ -283,15 +284,7 @@ fn encode(
             .map_err(|_| SourceError::Broken)?;
         let bytes = fit::data_url_size(&url);
         if bytes <= MAX_SOURCE_BYTES {
-            return Ok(Prepared {
-                data_url: url,
-                bytes,
-                width,
-                height,
-                png: false,
-                reduced: i > 0,
-                alpha_dropped,
-            });
+            return Ok(made(url, bytes, false, i > 0, alpha_dropped));
         }
         smallest = smallest.min(bytes);
     }

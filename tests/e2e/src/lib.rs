@@ -27,6 +27,8 @@
 //! - Always end with [`Harness::close`]; if a test panics first, dropping the harness kills
 //!   chromedriver and every Chromium process of its profile.
 
+pub mod app;
+
 mod driver;
 mod js;
 mod server;

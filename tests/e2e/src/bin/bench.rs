@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use kamiya_e2e::app::stored_hashids;
 use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::{Route, StandIn, StandInConfig, DEMO_KEY};
 
@@ -38,27 +39,11 @@ async fn standin(job_secs: f64) -> (StandIn, f64) {
 }
 
 async fn connect(h: &Harness, api: &StandIn) {
-    h.open().await;
-    h.fill("API base URL", &api.api_url()).await;
-    h.fill("API key", DEMO_KEY).await;
-    h.click("Check connection").await;
+    kamiya_e2e::app::connect(h, &api.api_url(), DEMO_KEY).await;
     h.wait_text("Connected.", WAIT).await;
     h.field("Prompt").await;
     // Image load times, by URL, in wall-clock milliseconds.
     h.eval("(() => { window.__loads = {}; document.addEventListener('load', e => { if (e.target.tagName === 'IMG') window.__loads[e.target.src] = Date.now(); }, true); return true })()").await;
-}
-
-async fn stored_hashids(h: &Harness) -> Vec<String> {
-    let v = h
-        .eval("JSON.parse(localStorage.getItem('kamiya-studio:v1:jobs') || '{\"jobs\":[]}').jobs.map(j => j.hashid)")
-        .await;
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|h| h.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn images_loaded(h: &Harness, n: usize) {

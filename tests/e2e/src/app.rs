@@ -1,0 +1,40 @@
+//! What journeys and the benchmark do with Kamiya Studio itself: connect it
+//! to an API, read what it stored, wait for its pictures.
+
+use std::time::Duration;
+
+use crate::Harness;
+
+/// Opens the app, points it at `api_url` with `key` and presses
+/// "Check connection" (without waiting for the result).
+pub async fn connect(h: &Harness, api_url: &str, key: &str) {
+    h.open().await;
+    h.fill("API base URL", api_url).await;
+    h.fill("API key", key).await;
+    h.click("Check connection").await;
+}
+
+/// The hashids of the jobs the app has stored, newest first.
+pub async fn stored_hashids(h: &Harness) -> Vec<String> {
+    let v = h
+        .eval("JSON.parse(localStorage.getItem('kamiya-studio:v1:jobs') || '{\"jobs\":[]}').jobs.map(j => j.hashid)")
+        .await;
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| h.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits until at least `count` generated images have really loaded.
+pub async fn wait_for_images(h: &Harness, count: usize, timeout: Duration) {
+    h.wait_until(
+        &format!(
+            "Array.from(document.querySelectorAll('img')).filter(i => i.alt.startsWith('Generated image') && i.complete && i.naturalWidth > 0).length >= {count}"
+        ),
+        timeout,
+    )
+    .await;
+}

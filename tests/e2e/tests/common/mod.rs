@@ -30,6 +30,7 @@ pub async fn connected(h: &Harness, api: &StandIn) {
     h.field("Prompt").await;
 }
 
+#[allow(unused_imports)]
 pub use kamiya_e2e::app::{stored_hashids, wait_for_images};
 
 /// Status requests the stand-in saw for one job.

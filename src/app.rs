@@ -35,12 +35,25 @@ pub fn App() -> impl IntoView {
     let (settings, config, jobs) = provide_app_state();
     let lang = crate::i18n::use_lang();
 
-    // `<html lang>` follows the UI language, for screen readers and fonts.
+    // `<html lang>` follows the UI language, for screen readers and fonts;
+    // `data-theme` carries a light or dark choice over the system's.
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.get().code());
+            let _ = match settings.theme.get() {
+                Some(theme) => root.set_attribute("data-theme", &theme),
+                None => root.remove_attribute("data-theme"),
+            };
         }
     });
+    let online = RwSignal::new(window().navigator().on_line());
+    let went_online = window_event_listener(leptos::ev::online, move |_| online.set(true));
+    let went_offline = window_event_listener(leptos::ev::offline, move |_| online.set(false));
+    on_cleanup(move || {
+        went_online.remove();
+        went_offline.remove();
+    });
+    register_service_worker();
     // The title counts images that finished while the page was hidden.
     Effect::new(move |_| {
         let n = jobs.unseen.get();
@@ -79,6 +92,9 @@ pub fn App() -> impl IntoView {
             <h1>"Kamiya Studio"</h1>
             <p class="tagline">{T::Tagline.tr()}</p>
         </header>
+        <Show when=move || !online.get()>
+            <p class="notice warn offline" role="status">{T::Offline.tr()}</p>
+        </Show>
         <main class="layout" data-app-ready="">
             <div class="col">
                 <SettingsPanel/>
@@ -90,6 +106,15 @@ pub fn App() -> impl IntoView {
                 <HistoryPanel/>
             </div>
         </main>
+    }
+}
+
+/// The service worker keeps the app shell for offline use (see
+/// scripts/post_build.py); browsers without one simply go without.
+fn register_service_worker() {
+    let navigator = window().navigator();
+    if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        let _ = navigator.service_worker().register("./sw.js");
     }
 }
 

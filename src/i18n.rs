@@ -96,6 +96,11 @@ texts! {
     Language => "Language", "语言";
     LanguageAuto => "Browser default", "跟随浏览器";
     StorageUnavailable => "This browser cannot save data right now (private mode or full storage): everything works, but will be forgotten when the page closes.", "浏览器暂时无法保存数据（隐私模式或存储已满）：功能正常，但关闭页面后不会保留。";
+    Theme => "Theme", "主题";
+    ThemeSystem => "Follow the system", "跟随系统";
+    ThemeLight => "Light", "浅色";
+    ThemeDark => "Dark", "深色";
+    Offline => "You are offline. Your jobs, pictures and settings are all here; generating needs a connection.", "当前处于离线状态。任务、图片和设置都在；生成图片需要网络连接。";
     MaxInFlight => "Jobs sent at once", "同时提交的任务数";
     MaxInFlightHint => "1 to 8. More jobs wait in line on this device.", "1 到 8。其余任务在本地排队。";
     NotifyWhenReady => "Notify me when images finish in the background", "图片在后台生成完成时通知我";

@@ -36,6 +36,8 @@ struct Stored {
     lang: Option<Lang>,
     max_in_flight: u32,
     notify: bool,
+    /// `None` follows the system; `"light"` or `"dark"` overrides it.
+    theme: Option<String>,
 }
 
 impl Default for Stored {
@@ -46,6 +48,7 @@ impl Default for Stored {
             lang: None,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             notify: false,
+            theme: None,
         }
     }
 }
@@ -63,6 +66,7 @@ pub struct SettingsStore {
     pub max_in_flight: RwSignal<u32>,
     /// Notify when images finish while the page is hidden.
     pub notify: RwSignal<bool>,
+    pub theme: RwSignal<Option<String>>,
     /// Set when the settings could not be saved.
     pub storage_error: RwSignal<bool>,
 }
@@ -82,6 +86,7 @@ impl SettingsStore {
             lang_choice: RwSignal::new(stored.lang),
             max_in_flight: RwSignal::new(stored.max_in_flight.clamp(1, 8)),
             notify: RwSignal::new(stored.notify),
+            theme: RwSignal::new(stored.theme.filter(|t| t == "light" || t == "dark")),
             storage_error: RwSignal::new(false),
         };
         store.persist();
@@ -97,6 +102,7 @@ impl SettingsStore {
                 lang: self.lang_choice.get(),
                 max_in_flight: self.max_in_flight.get(),
                 notify: self.notify.get(),
+                theme: self.theme.get(),
             };
             let key = self.key.get();
             let (keep, drop) = match stored.key_place {

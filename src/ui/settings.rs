@@ -95,6 +95,19 @@ pub fn SettingsPanel() -> impl IntoView {
                 </select>
             </div>
             <div class="field">
+                <label for="theme">{T::Theme.tr()}</label>
+                <select id="theme"
+                    prop:value=move || settings.theme.get().unwrap_or_else(|| "system".into())
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        settings.theme.set((v == "light" || v == "dark").then_some(v));
+                    }>
+                    <option value="system">{T::ThemeSystem.tr()}</option>
+                    <option value="light">{T::ThemeLight.tr()}</option>
+                    <option value="dark">{T::ThemeDark.tr()}</option>
+                </select>
+            </div>
+            <div class="field">
                 <label for="max-in-flight">{T::MaxInFlight.tr()}</label>
                 <input id="max-in-flight" type="number" min="1" max="8" step="1" inputmode="numeric"
                     aria-describedby="max-in-flight-help"

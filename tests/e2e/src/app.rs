@@ -38,3 +38,43 @@ pub async fn wait_for_images(h: &Harness, count: usize, timeout: Duration) {
     )
     .await;
 }
+
+/// ChromeDriver's network emulation: `offline` cuts the browser off every
+/// network, loopback included, as airplane mode would.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "network_conditions": {
+                "offline": self.offline,
+                "latency": 0,
+                "download_throughput": -1,
+                "upload_throughput": -1,
+            }
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Takes the browser off the network (or back on).
+pub async fn set_offline(h: &Harness, offline: bool) {
+    h.client
+        .issue_cmd(NetworkConditions { offline })
+        .await
+        .expect("chromedriver network conditions");
+}

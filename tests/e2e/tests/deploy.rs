@@ -49,3 +49,63 @@ async fn the_main_journey_works_under_a_sub_path_and_the_strict_policy() {
     );
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_one_visit_the_app_opens_offline_with_its_jobs() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "kept for the road").await;
+    h.click("Generate").await;
+    wait_for_images(&h, 1, WAIT).await;
+    // The service worker has taken the app shell.
+    h.reload().await;
+    h.wait_until("navigator.serviceWorker.controller !== null", WAIT)
+        .await;
+
+    kamiya_e2e::app::set_offline(&h, true).await;
+    h.reload().await;
+    h.wait_text("You are offline", WAIT).await;
+    h.wait_text("kept for the road", WAIT).await;
+    assert_eq!(h.value("API base URL").await, api.api_url());
+    h.screenshot("desktop-offline").await;
+    kamiya_e2e::app::set_offline(&h, false).await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    h.select("Language", "中文").await;
+    h.wait_text("生成", WAIT).await;
+    assert_eq!(
+        h.eval("document.documentElement.lang").await.as_str(),
+        Some("zh-CN")
+    );
+    h.select("主题", "深色").await;
+    assert_eq!(
+        h.eval("document.documentElement.dataset.theme")
+            .await
+            .as_str(),
+        Some("dark")
+    );
+    h.fill("提示词", "夜晚的灯笼").await;
+    h.click("生成").await;
+    h.wait_until("Array.from(document.querySelectorAll('img')).some(i => i.alt.startsWith('生成的图片') && i.complete && i.naturalWidth > 0)", WAIT).await;
+    h.wait_text("已完成", WAIT).await;
+    h.eval("(() => { window.scrollTo(0, 0); return true })()")
+        .await;
+    h.screenshot("phone-zh-dark").await;
+    h.reload().await;
+    h.field("提示词").await;
+    assert_eq!(h.value("语言").await, "zh");
+    assert_eq!(
+        h.eval("document.documentElement.dataset.theme")
+            .await
+            .as_str(),
+        Some("dark")
+    );
+    h.close().await;
+}

@@ -122,6 +122,7 @@ texts! {
     Mode => "Mode", "模式";
     TextToImage => "Text to image", "文生图";
     ImageToImage => "Image to image", "图生图";
+    ConfigImg2ImgHints => "The server's config mentions these image-to-image options (the API documents no field for them, so they are shown, not sent):", "服务器配置提到了以下图生图选项（API 文档中没有对应字段，因此仅显示、不发送）：";
     SourceImage => "Source image", "参考图片";
     SourceHint => "Pick a file (or take a photo), drop one on the form, or paste one. It is resized here, in the page.", "选择文件（或拍照）、拖放到表单上，或直接粘贴。图片会在页面中调整大小。";
     SourceMissing => "Choose a source image first.", "请先选择参考图片。";

@@ -112,6 +112,7 @@ fn config() -> ImageConfig {
         ],
         samplers: vec![],
         sizes: vec![],
+        img2img_hints: vec![],
     }
 }
 

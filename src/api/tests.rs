@@ -242,6 +242,17 @@ fn config_is_read_tolerantly() {
     assert_eq!(c.samplers, ["Euler a", "DDIM"]);
     assert_eq!(c.sizes, [(768, 512), (512, 768), (640, 640)]);
 
+    assert!(c.img2img_hints.is_empty());
+    let hinted: ImageConfig = types::parse_envelope(
+        200,
+        r#"{"status":200,"data":{"denoisingStrength":{"min":0,"max":1},"img2imgNote":"强度固定"}}"#,
+    )
+    .unwrap();
+    assert_eq!(hinted.img2img_hints.len(), 2);
+    assert!(hinted
+        .img2img_hints
+        .iter()
+        .any(|(k, v)| k == "img2imgNote" && v == "强度固定"));
     let bare: ImageConfig = types::parse_envelope(200, r#"{"status":200,"data":{}}"#).unwrap();
     assert!(bare.models.is_empty() && bare.samplers.is_empty() && bare.busy_status.is_none());
 }

@@ -177,6 +177,9 @@ pub struct ImageConfig {
     pub samplers: Vec<String>,
     /// Size presets `(width, height)`, if the config carries them.
     pub sizes: Vec<(u32, u32)>,
+    /// Fields that look like image-to-image options (strength, denoising…).
+    /// The API documents none, so they are shown, never sent.
+    pub img2img_hints: Vec<(String, String)>,
 }
 
 impl<'de> Deserialize<'de> for ImageConfig {
@@ -240,12 +243,29 @@ impl<'de> Deserialize<'de> for ImageConfig {
             Value::Null => None,
             other => Some(other.to_string()),
         });
+        let img2img_hints = map
+            .iter()
+            .filter(|(k, _)| {
+                let k = k.to_ascii_lowercase();
+                ["strength", "denois", "img2img", "image2image"]
+                    .iter()
+                    .any(|m| k.contains(m))
+            })
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text.chars().take(200).collect())
+            })
+            .collect();
         Ok(ImageConfig {
             busy_status,
             models,
             loras,
             samplers,
             sizes,
+            img2img_hints,
         })
     }
 }

@@ -474,6 +474,7 @@ mod tests {
             ],
             samplers: vec![],
             sizes: vec![],
+            img2img_hints: vec![],
         }
     }
 

@@ -53,7 +53,15 @@ pub fn ModeChoice() -> impl IntoView {
 pub fn SourcePicker(#[prop(into)] missing: Signal<bool>) -> impl IntoView {
     let source = expect_context::<SourceStore>();
     let draft = expect_context::<DraftStore>();
+    let config = expect_context::<crate::state::config::ConfigStore>();
     let lang = use_lang();
+    let hints = move || {
+        config.config.with(|c| {
+            c.as_ref()
+                .map(|c| c.img2img_hints.clone())
+                .unwrap_or_default()
+        })
+    };
 
     // Fit again whenever the source, the size or the fit mode changes.
     Effect::new(move |_| {
@@ -137,6 +145,14 @@ pub fn SourcePicker(#[prop(into)] missing: Signal<bool>) -> impl IntoView {
                         on:click=use_aspect>{T::UseSourceAspect.tr()}</button>
                 </div>
             </div>
+            <Show when=move || !hints().is_empty()>
+                <div class="notice">
+                    <p>{T::ConfigImg2ImgHints.tr()}</p>
+                    <dl class="account">
+                        {move || hints().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                    </dl>
+                </div>
+            </Show>
             <Show when=move || source.busy.get()>
                 <p class="hint" role="status">{T::ReadingImage.tr()}</p>
             </Show>

@@ -116,6 +116,18 @@ fn config() -> ImageConfig {
     }
 }
 
+/// Mounts the settings panel on fresh storage.
+async fn mount_settings() -> (HtmlElement, leptos::mount::UnmountHandle<impl Mountable>) {
+    clear_storage();
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), || {
+        provide_app_state();
+        view! { <SettingsPanel/> }
+    });
+    tick().await;
+    (root, handle)
+}
+
 /// Mounts the create form with a key and a loaded config.
 fn mount_form(root: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
     leptos::mount::mount_to(root.clone(), || {
@@ -147,13 +159,7 @@ async fn server_text_is_shown_as_text_never_as_html() {
 
 #[wasm_bindgen_test]
 async fn the_key_field_hides_the_key_until_asked() {
-    clear_storage();
-    let root = container();
-    let _h = leptos::mount::mount_to(root.clone(), || {
-        provide_app_state();
-        view! { <SettingsPanel/> }
-    });
-    tick().await;
+    let (root, _h) = mount_settings().await;
     let key: HtmlInputElement = q(&root, "#api-key");
     assert_eq!(key.type_(), "password");
     button(&root, "Show").click();
@@ -166,13 +172,7 @@ async fn the_key_field_hides_the_key_until_asked() {
 
 #[wasm_bindgen_test]
 async fn the_key_lives_only_where_the_user_chose() {
-    clear_storage();
-    let root = container();
-    let _h = leptos::mount::mount_to(root.clone(), || {
-        provide_app_state();
-        view! { <SettingsPanel/> }
-    });
-    tick().await;
+    let (root, _h) = mount_settings().await;
     type_into(&q(&root, "#api-key"), "sk-secret-test");
     tick().await;
     assert_eq!(local("api-key").as_deref(), Some("sk-secret-test"));
@@ -191,13 +191,7 @@ async fn the_key_lives_only_where_the_user_chose() {
 
 #[wasm_bindgen_test]
 async fn a_bad_base_url_is_marked() {
-    clear_storage();
-    let root = container();
-    let _h = leptos::mount::mount_to(root.clone(), || {
-        provide_app_state();
-        view! { <SettingsPanel/> }
-    });
-    tick().await;
+    let (root, _h) = mount_settings().await;
     let url: HtmlElement = q(&root, "#base-url");
     assert_eq!(url.get_attribute("aria-invalid").as_deref(), Some("false"));
     type_into(&url, "javascript:alert(1)");

@@ -39,6 +39,15 @@ impl DraftStore {
         self.draft.update(f);
     }
 
+    /// Puts a past job's settings into the form ("reuse settings"), kept
+    /// only where the current config still offers them.
+    pub fn reuse(&self, request: &crate::api::GenerateRequest, config: &ImageConfig) {
+        let mut d = Draft::from_request(request, config);
+        d.adapt_to(config);
+        self.draft.set(d);
+        self.show_errors.set(false);
+    }
+
     /// Opens a share link's fragment: fills the form (nothing is sent) and
     /// removes the fragment, so a reload does not undo later edits. Only
     /// generation parameters are read from a URL, never settings.

@@ -6,9 +6,9 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::common::scroll_to_form;
 use crate::api::{GenerateRequest, JobType};
 use crate::domain::job::Job;
-use crate::domain::params::Draft;
 use crate::domain::{a1111, share};
 use crate::i18n::{use_lang, T};
 use crate::state::config::ConfigStore;
@@ -100,13 +100,6 @@ pub fn ImageActions(job: Job) -> impl IntoView {
     let url = move || job.with_value(|j| j.image_url.clone().unwrap_or_default());
     let say = move |t: T| said.set(Some(t));
 
-    let to_form = move |d: Draft| {
-        draft.draft.set(d);
-        draft.show_errors.set(false);
-        if let Some(el) = document().get_element_by_id("create-title") {
-            el.scroll_into_view();
-        }
-    };
     let reuse_seed = move |_| {
         let seed = job.with_value(|j| j.request.seed);
         draft.edit(|d| {
@@ -133,9 +126,7 @@ pub fn ImageActions(job: Job) -> impl IntoView {
     let as_source = move |_| {
         draft.edit(|d| d.mode = JobType::Image2Image);
         source.load_url(url());
-        if let Some(el) = document().get_element_by_id("create-title") {
-            el.scroll_into_view();
-        }
+        scroll_to_form();
     };
     let copy_with = move |text: String| {
         spawn_local(async move {
@@ -165,9 +156,8 @@ pub fn ImageActions(job: Job) -> impl IntoView {
             </button>
             <button type="button" class="secondary" on:click=move |_| {
                 let c = config.config.get_untracked().unwrap_or_default();
-                let mut d = Draft::from_request(&job.with_value(|j| j.request.clone()), &c);
-                d.adapt_to(&c);
-                to_form(d);
+                job.with_value(|j| draft.reuse(&j.request, &c));
+                scroll_to_form();
             }>{T::ReuseSettings.tr()}</button>
             <button type="button" class="secondary" on:click=reuse_seed>{T::ReuseSeed.tr()}</button>
             <button type="button" class="secondary" on:click=variations>{T::Variations.tr()}</button>

@@ -29,6 +29,13 @@ pub fn ErrorNotice(
     }
 }
 
+/// Brings the create form into view (after an action filled it).
+pub fn scroll_to_form() {
+    if let Some(el) = document().get_element_by_id("create-title") {
+        el.scroll_into_view();
+    }
+}
+
 /// Formats a credit balance for the language.
 pub fn format_credit(credit: f64) -> String {
     let s = format!("{credit:.2}");

@@ -4,9 +4,8 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::actions::ImageActions;
-use super::common::format_duration;
+use super::common::{format_duration, scroll_to_form};
 use crate::domain::job::{Job, JobState};
-use crate::domain::params::Draft;
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
@@ -173,13 +172,8 @@ fn ReuseButton(job: Job) -> impl IntoView {
     let config = expect_context::<ConfigStore>();
     let reuse = move |_| {
         let c = config.config.get_untracked().unwrap_or_default();
-        let mut d = Draft::from_request(&job.request, &c);
-        d.adapt_to(&c);
-        draft.draft.set(d);
-        draft.show_errors.set(false);
-        if let Some(el) = document().get_element_by_id("create-title") {
-            el.scroll_into_view();
-        }
+        draft.reuse(&job.request, &c);
+        scroll_to_form();
     };
     view! { <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button> }
 }

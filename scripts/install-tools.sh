@@ -9,6 +9,8 @@ TRUNK_VERSION=0.21.14
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")
 BINARYEN_VERSION=132.0.0
+# axe-core: the accessibility checks inside the end-to-end tests.
+AXE_VERSION=4.14.1
 TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
 
 log() { printf '== %s\n' "$*"; }
@@ -49,9 +51,18 @@ fi
 if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
   log "installing wasm-opt from npm binaryen@$BINARYEN_VERSION"
   mkdir -p "$TOOLS_DIR"
-  (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  (cd "$TOOLS_DIR" && npm install --save-exact --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
 else
   log "wasm-opt (binaryen $BINARYEN_VERSION) present"
+fi
+if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
+  if [ "$(node -p "require('$TOOLS_DIR/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]; then
+    log "installing axe-core@$AXE_VERSION (npm)"
+    mkdir -p "$TOOLS_DIR"
+    (cd "$TOOLS_DIR" && npm install --save-exact --no-audit --no-fund --silent "axe-core@$AXE_VERSION")
+  else
+    log "axe-core $AXE_VERSION present"
+  fi
 fi
 mkdir -p "$HOME/.cargo/bin"
 ln -sf "$TOOLS_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"

@@ -27,6 +27,7 @@
 //! - Always end with [`Harness::close`]; if a test panics first, dropping the harness kills
 //!   chromedriver and every Chromium process of its profile.
 
+pub mod a11y;
 pub mod app;
 
 mod driver;

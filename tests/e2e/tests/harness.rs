@@ -401,3 +401,54 @@ fn panic_text(e: tokio::task::JoinError) -> String {
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_reports_what_a_screen_reader_user_would_miss() {
+    let dist = FakeDist::new("axe", "/");
+    let h = Harness::start(HarnessOptions {
+        dist: dist.0.clone(),
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    h.open().await;
+    let ids = |v: Vec<kamiya_e2e::a11y::Violation>| -> Vec<String> {
+        v.into_iter()
+            .map(|v| format!("{} {}", v.impact, v.id))
+            .collect()
+    };
+    // The fake page labels its controls and has no images.
+    let before = ids(kamiya_e2e::a11y::axe(&h).await);
+    assert!(
+        !before
+            .iter()
+            .any(|f| f.ends_with(" label") || f.ends_with(" image-alt")),
+        "{before:?}"
+    );
+    // An unlabelled field, an image without alt text and faint text.
+    h.eval("(() => { document.querySelector('main').insertAdjacentHTML('beforeend', '<input id=\"bare\"><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><p style=\"color:#eee;background:#fff\">faint</p>'); return true })()").await;
+    let found = ids(kamiya_e2e::a11y::axe(&h).await);
+    for expected in [
+        "critical label",
+        "critical image-alt",
+        "serious color-contrast",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "{expected} in {found:?}"
+        );
+    }
+    let h = std::sync::Arc::new(h);
+    let h2 = h.clone();
+    let err =
+        tokio::spawn(
+            async move { kamiya_e2e::a11y::assert_axe_clean(&h2, "the broken page").await },
+        )
+        .await
+        .expect_err("must panic");
+    let msg = panic_text(err);
+    assert!(
+        msg.contains("on the broken page") && msg.contains("#bare"),
+        "{msg}"
+    );
+    std::sync::Arc::into_inner(h).unwrap().close().await;
+}

@@ -4,22 +4,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connected, standin, wait_for_images, WAIT};
+use common::{connected, png_fixture, standin, wait_for_images, WAIT};
 use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::DEMO_KEY;
 
 const LONG: Duration = Duration::from_secs(40);
-
-/// A PNG fixture of the given size, written to a temp file.
-fn png_fixture(w: u32, h: u32, name: &str) -> std::path::PathBuf {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-    });
-    let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-{name}", std::process::id()));
-    img.save_with_format(&path, image::ImageFormat::Png)
-        .unwrap();
-    path
-}
 
 /// Makes the clipboard observable: what the app copies lands in `window.__copied`.
 async fn spy_clipboard(h: &Harness) {

@@ -40,3 +40,14 @@ pub fn track_requests(api: &StandIn, hashid: &str) -> usize {
         .filter(|r| r.route == Some(kamiya_standin::Route::Track) && r.path.ends_with(hashid))
         .count()
 }
+
+/// A PNG fixture of the given size, written to a temp file.
+pub fn png_fixture(w: u32, h: u32, name: &str) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-{name}", std::process::id()));
+    img.save_with_format(&path, image::ImageFormat::Png)
+        .unwrap();
+    path
+}

@@ -1,0 +1,168 @@
+//! Accessibility: axe-core on every view and state of the app (zero serious
+//! or critical violations), in English on a light desktop and in Chinese on
+//! a dark phone; and the whole journey with the keyboard alone.
+
+use std::time::Duration;
+
+use kamiya_e2e::a11y::assert_axe_clean;
+use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_standin::{StandIn, DEMO_KEY};
+
+mod common;
+
+use common::{png_fixture, standin, WAIT};
+
+const LONG: Duration = Duration::from_secs(40);
+
+/// The labels a walk needs, in the language it runs in.
+struct Labels {
+    base_url: &'static str,
+    key: &'static str,
+    check: &'static str,
+    prompt: &'static str,
+    steps: &'static str,
+    generate: &'static str,
+    batch: &'static str,
+    i2i: &'static str,
+    t2i: &'static str,
+    source: &'static str,
+    open_image: &'static str,
+    load_history: &'static str,
+    image_alt: &'static str,
+}
+
+const EN: Labels = Labels {
+    base_url: "API base URL",
+    key: "API key",
+    check: "Check connection",
+    prompt: "Prompt",
+    steps: "Steps",
+    generate: "Generate",
+    batch: "Number of images",
+    i2i: "Image to image",
+    t2i: "Text to image",
+    source: "Source image",
+    open_image: "Open image",
+    load_history: "Load history",
+    image_alt: "Generated image",
+};
+
+const ZH: Labels = Labels {
+    base_url: "API 地址",
+    key: "API 密钥",
+    check: "检查连接",
+    prompt: "提示词",
+    steps: "步数",
+    generate: "生成",
+    batch: "生成数量",
+    i2i: "图生图",
+    t2i: "文生图",
+    source: "参考图片",
+    open_image: "查看图片",
+    load_history: "加载历史记录",
+    image_alt: "生成的图片",
+};
+
+async fn images(h: &Harness, l: &Labels, n: usize) {
+    h.wait_until(
+        &format!("Array.from(document.querySelectorAll('img')).filter(i => i.alt.startsWith('{}') && i.complete && i.naturalWidth > 0).length >= {n}", l.image_alt),
+        LONG,
+    )
+    .await;
+}
+
+/// Visits every view and state, checking each with axe: first visit (no
+/// key), connected form, field errors, jobs running, done and failed, the
+/// full view, history, image to image with a source.
+async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
+    assert_axe_clean(h, &format!("{tag}: first visit")).await;
+    h.fill(l.base_url, &api.api_url()).await;
+    h.fill(l.key, "sk-wrong").await;
+    h.click(l.check).await;
+    h.wait_until("!!document.querySelector('[role=alert]')", WAIT)
+        .await;
+    assert_axe_clean(h, &format!("{tag}: wrong key")).await;
+    h.fill(l.key, DEMO_KEY).await;
+    h.click(l.check).await;
+    h.field(l.prompt).await;
+    h.wait_text("demo@kamiya.test", WAIT).await;
+    assert_axe_clean(h, &format!("{tag}: connected form")).await;
+
+    h.fill(l.steps, "9999").await;
+    h.click(l.generate).await;
+    h.wait_until("!!document.querySelector('[aria-invalid=true]')", WAIT)
+        .await;
+    assert_axe_clean(h, &format!("{tag}: field errors")).await;
+    h.fill(l.steps, "20").await;
+
+    h.fill(l.prompt, "a11y lantern").await;
+    h.fill(l.batch, "2").await;
+    h.click(l.generate).await;
+    h.wait_until("document.querySelectorAll('.job').length >= 2", WAIT)
+        .await;
+    assert_axe_clean(h, &format!("{tag}: jobs running")).await;
+    images(h, l, 2).await;
+    h.fill(l.batch, "1").await;
+    h.fill(l.prompt, "#fail on purpose").await;
+    h.click(l.generate).await;
+    h.wait_until(
+        "!!document.querySelector('.job.failed, .job-failed, [data-state=failed]')",
+        WAIT,
+    )
+    .await;
+    assert_axe_clean(h, &format!("{tag}: jobs done and failed")).await;
+
+    h.click(&format!("{}: a11y lantern", l.open_image)).await;
+    h.wait_until("!!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    assert_axe_clean(h, &format!("{tag}: full view")).await;
+    h.eval("(() => { document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); return true })()").await;
+    h.wait_until("!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+
+    h.click(l.load_history).await;
+    h.wait_until("document.querySelectorAll('.history li').length > 0", WAIT)
+        .await;
+    assert_axe_clean(h, &format!("{tag}: history")).await;
+
+    h.set_checked(l.i2i, true).await;
+    assert_axe_clean(h, &format!("{tag}: image to image, no source")).await;
+    let fixture = png_fixture(640, 480, &format!("a11y-{tag}.png"));
+    h.field(l.source)
+        .await
+        .send_keys(&fixture.display().to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        "!!document.querySelector('.source-preview img, img[src^=\"data:image\"]')",
+        WAIT,
+    )
+    .await;
+    assert_axe_clean(h, &format!("{tag}: image to image with a source")).await;
+    h.set_checked(l.t2i, true).await;
+    let _ = std::fs::remove_file(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_nothing_serious_on_any_view_in_english_light_desktop() {
+    let api = standin(1.0).await;
+    api.seed_history(DEMO_KEY, 5);
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    h.select("Language", "English").await;
+    h.select("Theme", "Light").await;
+    walk(&h, &api, &EN, "en light desktop").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_nothing_serious_on_any_view_in_chinese_dark_phone() {
+    let api = standin(1.0).await;
+    api.seed_history(DEMO_KEY, 5);
+    let h = Harness::start(HarnessOptions::phone()).await;
+    h.open().await;
+    h.select("Language", "中文").await;
+    h.select("主题", "深色").await;
+    walk(&h, &api, &ZH, "zh dark phone").await;
+    h.close().await;
+}

@@ -2,6 +2,7 @@
 //! first, as lazy thumbnails; and a full view with the parameters beside it.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::actions::ImageActions;
 use crate::domain::job::{Job, JobState};
@@ -46,6 +47,15 @@ pub fn Gallery() -> impl IntoView {
     let favourites_only = RwSignal::new(false);
     let all = Memo::new(move |_| entries(jobs, history, favourites_only.get()));
     let open = RwSignal::new(None::<usize>);
+    // The thumbnail that opened the full view gets the focus back when it
+    // closes, so a keyboard user carries on where they were.
+    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    let close = Callback::new(move |()| {
+        open.set(None);
+        if let Some(el) = opener.get_value().filter(|el| el.is_connected()) {
+            let _ = el.focus();
+        }
+    });
     let thumbs = move || {
         all.with(|a| {
             a.iter()
@@ -81,7 +91,10 @@ pub fn Gallery() -> impl IntoView {
                         let label = move || format!("{}: {}", T::OpenImage.get(lang.get()), prompt);
                         view! {
                             <li>
-                                <button type="button" class="thumb-button" aria-label=label on:click=move |_| open.set(all.with(|a| a.iter().position(|j| j.local_id == id)))>
+                                <button type="button" class="thumb-button" aria-label=label on:click=move |_| {
+                                    opener.set_value(document().active_element().and_then(|e| e.dyn_into().ok()));
+                                    open.set(all.with(|a| a.iter().position(|j| j.local_id == id)));
+                                }>
                                     <img src=url alt="" loading="lazy" decoding="async"/>
                                 </button>
                             </li>
@@ -90,7 +103,7 @@ pub fn Gallery() -> impl IntoView {
                 </For>
             </ul>
             {move || open.get().and_then(|i| all.with(|a| a.get(i).cloned()).map(|job| view! {
-                <Viewer job=job index=i total=all.with(Vec::len) open=open/>
+                <Viewer job=job index=i total=all.with(Vec::len) open=open close=close/>
             }))}
         </section>
     }
@@ -99,7 +112,13 @@ pub fn Gallery() -> impl IntoView {
 /// The full view: a modal dialog. Keys: ←/→ step, Esc closes; on touch
 /// screens a sideways swipe steps.
 #[component]
-fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -> impl IntoView {
+fn Viewer(
+    job: Job,
+    index: usize,
+    total: usize,
+    open: RwSignal<Option<usize>>,
+    close: Callback<()>,
+) -> impl IntoView {
     let lang = use_lang();
     let step = move |delta: isize| {
         open.update(|o| {
@@ -111,10 +130,16 @@ fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -
             }
         })
     };
+    let root = NodeRef::<leptos::html::Div>::new();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
         "ArrowLeft" => step(-1),
         "ArrowRight" => step(1),
-        "Escape" => open.set(None),
+        "Escape" => close.run(()),
+        "Tab" => {
+            if let Some(root) = root.get_untracked() {
+                trap_focus(&root, &ev);
+            }
+        }
         _ => {}
     });
     on_cleanup(move || keys.remove());
@@ -141,7 +166,7 @@ fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -
         r.prompts
     );
     view! {
-        <div class="viewer" role="dialog" aria-modal="true" aria-label=move || T::ImageViewer.get(lang.get())
+        <div class="viewer" node_ref=root role="dialog" aria-modal="true" aria-label=move || T::ImageViewer.get(lang.get())
             on:touchstart=move |ev| {
                 touch_x.set_value(ev.changed_touches().item(0).map(|t| t.client_x()));
             }
@@ -157,7 +182,7 @@ fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -
                 <button type="button" class="secondary" disabled=at_start on:click=move |_| step(-1)>{T::Previous.tr()}</button>
                 <span>{format!("{} / {total}", index + 1)}</span>
                 <button type="button" class="secondary" disabled=at_end on:click=move |_| step(1)>{T::Next.tr()}</button>
-                <button type="button" node_ref=close_ref on:click=move |_| open.set(None)>{T::Close.tr()}</button>
+                <button type="button" node_ref=close_ref on:click=move |_| close.run(())>{T::Close.tr()}</button>
             </div>
             <div class="viewer-body">
                 <img src=url alt=alt class="viewer-image"/>
@@ -177,5 +202,36 @@ fn Viewer(job: Job, index: usize, total: usize, open: RwSignal<Option<usize>>) -
                 </div>
             </div>
         </div>
+    }
+}
+
+/// Keeps Tab and Shift+Tab inside the modal `root`: from its last control
+/// to its first and back, and from anywhere outside to its first.
+fn trap_focus(root: &web_sys::HtmlDivElement, ev: &web_sys::KeyboardEvent) {
+    let Ok(list) = root.query_selector_all(
+        "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return;
+    };
+    let items: Vec<web_sys::HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into().ok())
+        .collect();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let inside = active
+        .as_ref()
+        .is_some_and(|a| root.contains(Some(a.unchecked_ref())));
+    let target = match (inside, ev.shift_key()) {
+        (false, _) => Some(first),
+        (true, false) if active.as_ref() == Some(last.unchecked_ref()) => Some(first),
+        (true, true) if active.as_ref() == Some(first.unchecked_ref()) => Some(last),
+        _ => None,
+    };
+    if let Some(t) = target {
+        ev.prevent_default();
+        let _ = t.focus();
     }
 }

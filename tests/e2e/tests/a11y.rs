@@ -166,3 +166,116 @@ async fn axe_finds_nothing_serious_on_any_view_in_chinese_dark_phone() {
     walk(&h, &api, &ZH, "zh dark phone").await;
     h.close().await;
 }
+
+/// Presses one key (a WebDriver key code such as `\u{E004}` for Tab, or a
+/// character) on whatever has the focus, as a keyboard does.
+async fn press(h: &Harness, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".to_string())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    h.client.perform_actions(keys).await.expect("key press");
+}
+
+async fn type_text(h: &Harness, text: &str) {
+    for c in text.chars() {
+        press(h, c).await;
+    }
+}
+
+const TAB: char = '\u{E004}';
+const ENTER: char = '\u{E007}';
+const ESCAPE: char = '\u{E00C}';
+
+/// The focused element's accessible name (its label, aria-label or text),
+/// and whether a focus indicator is drawn around it.
+async fn focused(h: &Harness) -> (String, bool) {
+    let v = h
+        .eval(
+            "(() => { const e = document.activeElement; if (!e || e === document.body) return ['', true];
+               const name = (e.labels && e.labels[0] ? e.labels[0].textContent : (e.getAttribute('aria-label') || e.textContent || '')).trim();
+               const s = getComputedStyle(e);
+               const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+               return [name, ring]; })()",
+        )
+        .await;
+    (
+        v[0].as_str().unwrap_or_default().to_string(),
+        v[1].as_bool().unwrap_or(false),
+    )
+}
+
+/// Tabs forward until the focused control's name starts with `name`;
+/// every control passed on the way must show where the focus is. Returns
+/// the names passed, in order.
+async fn tab_to(h: &Harness, name: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for _ in 0..80 {
+        press(h, TAB).await;
+        let (now, ring) = focused(h).await;
+        assert!(ring, "no visible focus on {now:?} (after {seen:?})");
+        if now.starts_with(name) {
+            return seen;
+        }
+        seen.push(now);
+    }
+    panic!("Tab never reached {name:?}; passed {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_journey_works_with_the_keyboard_alone() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    // Settings come first in the tab order, in reading order.
+    let before = tab_to(&h, EN.base_url).await;
+    assert!(
+        before.len() < 8,
+        "too many stops before the settings: {before:?}"
+    );
+    for _ in 0..40 {
+        press(&h, '\u{E003}').await; // Backspace clears the prefilled address
+    }
+    type_text(&h, &api.api_url()).await;
+    let between = tab_to(&h, EN.key).await;
+    assert!(between.len() < 3, "{between:?}");
+    type_text(&h, DEMO_KEY).await;
+    tab_to(&h, EN.check).await;
+    press(&h, ENTER).await;
+    h.wait_text("Connected.", WAIT).await;
+    // Into the form: the prompt, then Generate, by keyboard.
+    tab_to(&h, EN.prompt).await;
+    type_text(&h, "keyboard fox").await;
+    tab_to(&h, EN.generate).await;
+    press(&h, ENTER).await;
+    h.wait_text("Done", LONG).await;
+    images(&h, &EN, 1).await;
+    // The picture opens in the full view, focus moves into it, Escape
+    // closes it and gives the focus back to the picture.
+    tab_to(&h, &format!("{}: keyboard fox", EN.open_image)).await;
+    press(&h, ENTER).await;
+    h.wait_until("!!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    let (in_dialog, _) = focused(&h).await;
+    assert_eq!(in_dialog, "Close");
+    // Tab stays inside the open dialog.
+    for _ in 0..12 {
+        press(&h, TAB).await;
+        assert_eq!(
+            h.eval("!!document.activeElement.closest('[role=dialog]')")
+                .await,
+            serde_json::Value::Bool(true),
+            "focus left the dialog"
+        );
+    }
+    press(&h, ESCAPE).await;
+    h.wait_until("!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    let (back, _) = focused(&h).await;
+    assert!(
+        back.starts_with(EN.open_image),
+        "focus returned to {back:?}"
+    );
+    assert_eq!(api.jobs_created(DEMO_KEY), 1);
+    h.close().await;
+}

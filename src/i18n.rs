@@ -155,6 +155,7 @@ texts! {
     RandomSeed => "Random seed for each image", "每张图片使用随机种子";
     Batch => "Number of images", "生成数量";
     Loras => "LoRAs", "LoRA";
+    Parameters => "Parameters", "参数";
     NoLoras => "The server offers no LoRAs.", "服务器没有提供 LoRA。";
     LoraToAdd => "LoRA to add", "选择 LoRA";
     AddLora => "Add LoRA", "添加 LoRA";

@@ -260,6 +260,41 @@ pub fn size_presets(config: &ImageConfig) -> Vec<(u32, u32)> {
 }
 
 impl Draft {
+    /// The parameters' current values on one line, for the summary of their
+    /// folded section: model, size, steps (after `steps_word`) and CFG.
+    pub fn parameters_summary(&self, steps_word: &str) -> String {
+        let size = if self.size == CUSTOM_SIZE {
+            format!("{}×{}", self.width.trim(), self.height.trim())
+        } else {
+            self.size.replace('x', "×")
+        };
+        let model = self.model.trim();
+        let mut parts = Vec::with_capacity(4);
+        if !model.is_empty() {
+            parts.push(model.to_string());
+        }
+        parts.push(size);
+        parts.push(format!("{steps_word} {}", self.steps.trim()));
+        parts.push(format!("CFG {}", self.cfg.trim()));
+        parts.join(" · ")
+    }
+
+    /// The start of the negative prompt, for the summary of its folded
+    /// section: at most `max` characters, whole or ending in "…".
+    pub fn negative_summary(&self, max: usize) -> String {
+        let text = self
+            .negative
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.chars().count() <= max {
+            text
+        } else {
+            let head: String = text.chars().take(max.saturating_sub(1)).collect();
+            format!("{}…", head.trim_end())
+        }
+    }
+
     /// Makes the draft fit a freshly loaded config without losing what the
     /// user chose where it is still offered.
     pub fn adapt_to(&mut self, config: &ImageConfig) {
@@ -446,6 +481,31 @@ pub fn trim_float(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn folded_sections_summarise_the_current_values() {
+        let mut d = Draft {
+            model: "anything-v5".into(),
+            size: "512x768".into(),
+            ..Draft::default()
+        };
+        assert_eq!(
+            d.parameters_summary("Steps"),
+            "anything-v5 · 512×768 · Steps 28 · CFG 12"
+        );
+        d.size = CUSTOM_SIZE.into();
+        d.width = " 640".into();
+        d.height = "960".into();
+        d.model.clear();
+        assert_eq!(d.parameters_summary("步数"), "640×960 · 步数 28 · CFG 12");
+        d.negative = "lowres,\n  bad anatomy".into();
+        assert_eq!(d.negative_summary(40), "lowres, bad anatomy");
+        assert_eq!(d.negative_summary(8), "lowres,…");
+        d.negative = "低质量，模糊，多余的手指".into();
+        assert_eq!(d.negative_summary(5), "低质量，…");
+        d.negative.clear();
+        assert_eq!(d.negative_summary(5), "");
+    }
+
     use super::*;
     use crate::api::{LoraInfo, ModelInfo};
 

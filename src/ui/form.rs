@@ -18,6 +18,8 @@ use crate::state::jobs::JobStore;
 use crate::state::random_seed;
 use crate::state::settings::SettingsStore;
 use crate::state::source::SourceStore;
+use crate::state::storage::{self, Area};
+use std::collections::HashMap;
 
 /// What the form needs to know about its fields' problems.
 #[derive(Clone, Copy)]
@@ -128,6 +130,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
     on_cleanup(move || paste.remove());
     let import_offer = RwSignal::new(None::<a1111::Parsed>);
     let import_done = RwSignal::new(None::<Vec<&'static str>>);
+    let lang = use_lang();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -169,6 +172,10 @@ fn Form(config: ImageConfig) -> impl IntoView {
                         .flatten()
                     {
                         use wasm_bindgen::JsCast;
+                        // A field to fix inside a folded section unfolds it first.
+                        if let Some(section) = el.closest("details").ok().flatten() {
+                            let _ = section.set_attribute("open", "");
+                        }
                         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                             let _ = el.focus();
                         }
@@ -206,9 +213,17 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 })
                 get=move || draft.draft.with(|d| d.prompts.clone())
                 set=move |v| draft.edit(|d| d.prompts = v)/>
-            <TextArea id="negative" label=T::NegativePrompt field=None rows=3
-                get=move || draft.draft.with(|d| d.negative.clone())
-                set=move |v| draft.edit(|d| d.negative = v)/>
+            <Fold id="negative" title=T::NegativePrompt open_on_phone=false
+                values=Signal::derive(move || draft.draft.with(|d| d.negative_summary(48)))>
+                <TextArea id="negative" label=T::NegativePrompt field=None rows=3
+                    get=move || draft.draft.with(|d| d.negative.clone())
+                    set=move |v| draft.edit(|d| d.negative = v)/>
+            </Fold>
+            <Fold id="parameters" title=T::Parameters open_on_phone=true
+                values=Signal::derive(move || {
+                    let steps = T::Steps.get(lang.get());
+                    draft.draft.with(|d| d.parameters_summary(steps))
+                })>
             <div class="grid">
                 {if models.is_empty() {
                     view! {
@@ -246,7 +261,14 @@ fn Form(config: ImageConfig) -> impl IntoView {
                     get=move || draft.draft.with(|d| d.batch.clone())
                     set=move |v| draft.edit(|d| d.batch = v)/>
             </div>
-            <LoraPicker loras=loras/>
+            </Fold>
+            <Fold id="loras" title=T::Loras open_on_phone=false
+                values=Signal::derive(move || draft.draft.with(|d| match d.loras.len() {
+                    0 => String::new(),
+                    n => n.to_string(),
+                }))>
+                <LoraPicker loras=loras/>
+            </Fold>
             <div class="actions">
                 <button type="submit" class="primary">{T::Generate.tr()}</button>
                 <p class="hint" role="status">
@@ -261,6 +283,52 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 </p>
             </div>
         </form>
+    }
+}
+
+/// Widths below this are phones: there some sections start folded.
+const PHONE_MAX_WIDTH: f64 = 700.0;
+const FOLDS_KEY: &str = "folds";
+
+/// A section of the form that folds. Its summary names it and, folded or
+/// not, shows its current values; open or folded is remembered per section.
+/// On a first visit it starts open, except on phones when `open_on_phone`
+/// is false.
+#[component]
+fn Fold(
+    id: &'static str,
+    title: T,
+    values: Signal<String>,
+    open_on_phone: bool,
+    children: Children,
+) -> impl IntoView {
+    let remembered = storage::get::<HashMap<String, bool>>(Area::Local, FOLDS_KEY)
+        .and_then(|m| m.get(id).copied());
+    let phone = window()
+        .inner_width()
+        .ok()
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w < PHONE_MAX_WIDTH);
+    let open = remembered.unwrap_or(open_on_phone || !phone);
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let details: web_sys::HtmlDetailsElement = event_target(&ev);
+        let mut all: HashMap<String, bool> =
+            storage::get(Area::Local, FOLDS_KEY).unwrap_or_default();
+        if all.insert(id.to_string(), details.open()) != Some(details.open()) {
+            // Not worth a message when storage is full: folding still works.
+            let _ = storage::set(Area::Local, FOLDS_KEY, &all);
+        }
+    };
+    view! {
+        <details class="fold" open=open on:toggle=on_toggle>
+            <summary>
+                <span class="fold-title">{title.tr()}</span>
+                // Read out by the fields themselves once open; the name of the
+                // disclosure stays short.
+                <span class="fold-values" aria-hidden="true">{move || values.get()}</span>
+            </summary>
+            <div class="fold-body">{children()}</div>
+        </details>
     }
 }
 
@@ -524,7 +592,8 @@ fn LoraPicker(loras: Vec<crate::api::LoraInfo>) -> impl IntoView {
 
     view! {
         <fieldset class="field loras">
-            <legend>{T::Loras.tr()}</legend>
+            // The section's summary already shows the title.
+            <legend class="visually-hidden">{T::Loras.tr()}</legend>
             {move || all.with_value(Vec::is_empty).then(|| view! { <p class="hint">{T::NoLoras.tr()}</p> })}
             <Show when=move || !available().is_empty()>
                 <div class="row">

@@ -61,7 +61,7 @@ return r;
 "#;
 
 const BUTTON: &str = r#"
-const SEL = 'button,[role=button],input[type=button],input[type=submit],input[type=reset]';
+const SEL = 'button,summary,[role=button],input[type=button],input[type=submit],input[type=reset]';
 const all = Array.from(root.querySelectorAll(SEL));
 const r = pick(all.filter(b => names(b).includes(want)));
 // Only displayed buttons count: a person cannot press the hidden twin of a responsive layout.

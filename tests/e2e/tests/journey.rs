@@ -17,6 +17,7 @@ async fn wait_for_image(h: &Harness, count: usize) {
 }
 
 async fn text2image_journey(opts: HarnessOptions, shot: &str) {
+    let phone = opts.width < 700;
     let api = standin(1.5).await;
     let h = Harness::start(opts).await;
     connected(&h, &api).await;
@@ -30,6 +31,10 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     assert_eq!(h.value("Size").await, "768x512");
     h.select("Size", "512x768").await;
     h.fill("Prompt", "礼花，气球，红色瞳孔").await;
+    if phone {
+        // On a phone the LoRAs start folded.
+        h.click("LoRAs").await;
+    }
     h.click("Add LoRA").await;
     h.screenshot(&format!("{shot}-form")).await;
     h.click("Generate").await;
@@ -302,5 +307,70 @@ async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it
         1,
         "a reload never sends a job twice"
     );
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_small_phone_the_form_folds_and_nothing_scrolls_sideways() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions {
+        width: 360,
+        height: 640,
+        ..HarnessOptions::phone()
+    })
+    .await;
+    connected(&h, &api).await;
+    let open = |name: &'static str| {
+        format!("Array.from(document.querySelectorAll('details')).find(d => d.querySelector('summary').textContent.startsWith('{name}')).open")
+    };
+    // The prompt and the parameters are out; the long negative prompt and
+    // the LoRAs are folded, their summaries showing what is inside.
+    assert_eq!(h.eval(&open("Parameters")).await, true);
+    assert_eq!(h.eval(&open("Negative prompt")).await, false);
+    assert_eq!(h.eval(&open("LoRAs")).await, false);
+    h.wait_text("lowres", WAIT).await;
+    h.select("Size", "512x768").await;
+    h.click("Parameters").await;
+    h.wait_text("512×768 · Steps 28", WAIT).await;
+    h.screenshot("phone-360-folded").await;
+    // Nothing wider than the screen, every target big enough for a thumb.
+    let report = h.eval(r#"(() => {
+        const wide = document.documentElement.scrollWidth - window.innerWidth;
+        const small = Array.from(document.querySelectorAll('button, summary, select, input, textarea, a[href]'))
+          .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+          .map(e => {
+            // A checkbox or radio counts with its label, as a tap on either works.
+            const box = (e.type === 'checkbox' || e.type === 'radio') && e.labels && e.labels[0]
+              ? e.closest('.choice, label') || e.labels[0] : e;
+            const r = box.getBoundingClientRect();
+            return [e.id || e.textContent.trim().slice(0, 30) || e.tagName, Math.round(r.width), Math.round(r.height)];
+          })
+          .filter(([, w, h]) => w < 44 || h < 44);
+        return { wide, small };
+    })()"#).await;
+    assert!(
+        report["wide"].as_i64().unwrap() <= 0,
+        "scrolls sideways by {}px",
+        report["wide"]
+    );
+    assert_eq!(
+        report["small"],
+        serde_json::json!([]),
+        "targets under 44 px"
+    );
+    // Folded stays folded after a reload; a field to fix unfolds its section.
+    h.reload().await;
+    h.field("Prompt").await;
+    assert_eq!(h.eval(&open("Parameters")).await, false);
+    h.fill("Prompt", "a kite").await;
+    h.eval("(() => { const s = document.getElementById('steps'); s.value = '999'; s.dispatchEvent(new Event('input', { bubbles: true })); return true })()").await;
+    h.click("Generate").await;
+    h.wait_until(
+        "document.activeElement && document.activeElement.id === 'steps'",
+        WAIT,
+    )
+    .await;
+    assert_eq!(h.eval(&open("Parameters")).await, true);
+    assert_eq!(api.jobs_created(DEMO_KEY), 0);
     h.close().await;
 }

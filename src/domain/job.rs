@@ -225,7 +225,28 @@ pub struct Job {
     pub favourite: bool,
 }
 
+/// When a job was made, as far as this device can tell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MadeAt {
+    /// A moment of this device's clock (ms since the epoch).
+    Local(f64),
+    /// The server's `createdAt`, which has no year and no zone: shown as is.
+    Server(String),
+    Unknown,
+}
+
 impl Job {
+    /// When the job was sent (or queued, if it never was); for a job known
+    /// only from the server's list, the server's own text.
+    pub fn made_at(&self) -> MadeAt {
+        match (self.submitted_at, &self.server_created_at, &self.hashid) {
+            (Some(t), _, _) => MadeAt::Local(t),
+            (None, Some(s), _) => MadeAt::Server(s.clone()),
+            (None, None, None) => MadeAt::Local(self.queued_at),
+            (None, None, Some(_)) => MadeAt::Unknown,
+        }
+    }
+
     pub fn new(local_id: String, request: GenerateRequest, now: f64) -> Job {
         Job {
             local_id,
@@ -482,6 +503,19 @@ pub fn merge_jobs(ours: &mut Vec<Job>, theirs: Vec<Job>, removed: &[String]) -> 
 mod tests {
     use super::*;
     use crate::api::{JobMetadata, JobType};
+
+    #[test]
+    fn made_at_never_invents_a_moment() {
+        let mut j = Job::new("l1".into(), request(), 1000.0);
+        assert_eq!(j.made_at(), MadeAt::Local(1000.0));
+        j.submitted_at = Some(2000.0);
+        assert_eq!(j.made_at(), MadeAt::Local(2000.0));
+        let mut h = Job::new("server-x".into(), request(), 5000.0);
+        h.hashid = Some("x".into());
+        assert_eq!(h.made_at(), MadeAt::Unknown);
+        h.server_created_at = Some("08-06 07:30:20".into());
+        assert_eq!(h.made_at(), MadeAt::Server("08-06 07:30:20".into()));
+    }
 
     fn request() -> GenerateRequest {
         GenerateRequest {

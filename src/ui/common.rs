@@ -51,6 +51,33 @@ pub fn format_credit(credit: f64) -> String {
     format!("{sign}{grouped}.{frac}")
 }
 
+/// A moment (ms since the epoch) as the language writes it, in the
+/// browser's time zone: the time alone when it is today, else with the date
+/// (`14:03` / `2:03 PM`; `11月23日 14:03` / `Nov 23, 2:03 PM`).
+pub fn format_moment(ms: f64, lang: crate::i18n::Lang) -> String {
+    use wasm_bindgen::JsValue;
+    let at = js_sys::Date::new(&JsValue::from_f64(ms));
+    let today = js_sys::Date::new_0().to_date_string() == at.to_date_string();
+    let opts = js_sys::Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+    };
+    set("hour", "numeric");
+    set("minute", "2-digit");
+    if !today {
+        set("month", "short");
+        set("day", "numeric");
+    }
+    at.to_locale_string(lang.code(), &opts).into()
+}
+
+/// The same moment for a `<time datetime>` attribute.
+pub fn iso_moment(ms: f64) -> String {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms))
+        .to_iso_string()
+        .into()
+}
+
 /// `65_000` ms -> `"1:05"`.
 pub fn format_duration(ms: f64) -> String {
     let secs = (ms.max(0.0) / 1000.0).round() as u64;

@@ -4,8 +4,8 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::actions::ImageActions;
-use super::common::{format_duration, scroll_to_form};
-use crate::domain::job::{Job, JobState};
+use super::common::{format_duration, format_moment, iso_moment, scroll_to_form};
+use crate::domain::job::{Job, JobState, MadeAt};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
@@ -141,7 +141,7 @@ fn JobCard(id: String) -> impl IntoView {
                             {move || status_line(&job_for_status, lang.get(), now.get(), jobs)}
                         </p>
                         <p class="job-prompt">{j.request.prompts.clone()}</p>
-                        <p class="job-meta">{title}</p>
+                        <p class="job-meta">{title}{made_at(&j, lang)}</p>
                         {j.last_error.clone().filter(|_| state.is_pending_on_server()).map(|e| view! {
                             <p class="job-warn">{move || format!("{} {}", T::Retrying.get(lang.get()), e.describe(lang.get()))}</p>
                         })}
@@ -163,6 +163,20 @@ fn JobCard(id: String) -> impl IntoView {
             </li>
         }
         .into_any()
+    }
+}
+
+/// " · 14:03" in the language, or the server's own text as it came.
+fn made_at(job: &Job, lang: Signal<Lang>) -> impl IntoView {
+    match job.made_at() {
+        MadeAt::Local(ms) => Some(
+            view! {
+                " · "<time datetime=iso_moment(ms)>{move || format_moment(ms, lang.get())}</time>
+            }
+            .into_any(),
+        ),
+        MadeAt::Server(text) => Some(view! { " · "<time>{text}</time> }.into_any()),
+        MadeAt::Unknown => None,
     }
 }
 

@@ -95,6 +95,16 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
     h.click("生成").await;
     h.wait_until("Array.from(document.querySelectorAll('img')).some(i => i.alt.startsWith('生成的图片') && i.complete && i.naturalWidth > 0)", WAIT).await;
     h.wait_text("已完成", WAIT).await;
+    // Times as Chinese writes them: 24-hour clock.
+    let made = h
+        .eval("document.querySelector('.job-meta time').textContent")
+        .await;
+    assert!(
+        h.eval_with("/^\\d{1,2}:\\d{2}$/.test(arguments[0])", vec![made.clone()])
+            .await
+            == true,
+        "{made}"
+    );
     h.eval("(() => { window.scrollTo(0, 0); return true })()")
         .await;
     h.screenshot("phone-zh-dark").await;

@@ -55,6 +55,19 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     // The card names the seed that was sent.
     h.wait_text(&format!("Seed {}", body["seed"]), WAIT).await;
     h.wait_text("Done", WAIT).await;
+    // The time it was made, as English writes it, with a machine-readable twin.
+    let made = h
+        .eval("[document.querySelector('.job-meta time').textContent, document.querySelector('.job-meta time').dateTime]")
+        .await;
+    assert!(
+        h.eval_with(
+            "/^\\d{1,2}:\\d{2}\\s?[AP]M$/.test(arguments[0]) && !isNaN(Date.parse(arguments[1]))",
+            vec![made[0].clone(), made[1].clone()]
+        )
+        .await
+            == true,
+        "{made}"
+    );
     h.eval("(() => { window.scrollTo(0, 0); return true })()")
         .await;
     h.screenshot(&format!("{shot}-top")).await;

@@ -44,7 +44,7 @@ use serde_json::{json, Value};
 
 use driver::{Cdp, Driver};
 use js::Find;
-use server::StaticServer;
+pub use server::StaticServer;
 
 pub use driver::pids_using;
 

@@ -14,17 +14,37 @@ use tower_http::services::{ServeDir, ServeFile};
 /// origin (e.g. seed localStorage) without booting the app, which would already call the API.
 pub(crate) const BLANK_PATH: &str = "/__e2e/blank";
 
-pub(crate) struct StaticServer {
-    pub(crate) addr: SocketAddr,
+/// Serves a built `dist/` on 127.0.0.1 (a free port) until dropped.
+pub struct StaticServer {
+    pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl StaticServer {
     /// `sub_path` must already be normalised to start and end with '/'.
     pub(crate) async fn start(dist: &Path, sub_path: &str, csp: Option<String>) -> StaticServer {
+        Self::start_with(dist, sub_path, csp, false).await
+    }
+
+    /// At the root, answering with `FILE.br` or `FILE.gz` beside a file when the browser
+    /// accepts it, as a CDN does (for load figures that reflect real transfer sizes).
+    pub async fn start_precompressed(dist: &Path) -> StaticServer {
+        Self::start_with(dist, "/", None, true).await
+    }
+
+    async fn start_with(
+        dist: &Path,
+        sub_path: &str,
+        csp: Option<String>,
+        precompressed: bool,
+    ) -> StaticServer {
         // Unknown paths get index.html with status 200, as a single-page-app host does, so
         // deep links reach the app's router instead of a 404 page.
-        let serve = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+        let mut serve = ServeDir::new(dist);
+        if precompressed {
+            serve = serve.precompressed_br().precompressed_gzip();
+        }
+        let serve = serve.fallback(ServeFile::new(dist.join("index.html")));
         let mut app = Router::new().route(BLANK_PATH, get(blank));
         app = if sub_path == "/" {
             // axum 0.8 refuses to nest at the root.

@@ -235,8 +235,122 @@ async fn gallery(n: usize) {
     h.close().await;
 }
 
+/// A copy of dist/ with `.br` and `.gz` twins of every text and wasm file, as a CDN serves it.
+fn precompressed_dist() -> std::path::PathBuf {
+    let root = kamiya_e2e::workspace_root();
+    let out = root.join("target/bench-dist");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).expect("create target/bench-dist");
+    for entry in std::fs::read_dir(root.join("dist")).expect("dist/ (trunk build --release)") {
+        let path = entry.expect("dist entry").path();
+        let dest = out.join(path.file_name().unwrap());
+        std::fs::copy(&path, &dest).expect("copy dist file");
+        let compressible = matches!(
+            dest.extension().and_then(|e| e.to_str()),
+            Some("wasm" | "js" | "css" | "html" | "webmanifest" | "json")
+        );
+        if compressible {
+            for (tool, args) in [
+                ("brotli", ["-q", "11", "-k", "-f"]),
+                ("gzip", ["-9", "-k", "-f", "-n"]),
+            ] {
+                let ok = std::process::Command::new(tool)
+                    .args(args)
+                    .arg(&dest)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "{tool} {}", dest.display());
+            }
+        }
+    }
+    out
+}
+
+/// Lighthouse (npm `lighthouse`, installed by scripts/bench.sh) with its mobile preset and
+/// simulated throttling, against the release build served precompressed; the machine's
+/// Chromium. Median of three runs, and every run.
+async fn lighthouse(runs: usize) {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let bin = std::env::var("KAMIYA_LIGHTHOUSE").unwrap_or_else(|_| {
+        format!("{home}/.cache/kamiya-studio-lighthouse/node_modules/.bin/lighthouse")
+    });
+    println!(
+        "\n## Lighthouse (mobile preset, simulated slow 4G and 4x CPU; {runs} runs, first load)"
+    );
+    if !std::path::Path::new(&bin).exists() {
+        println!("skipped: {bin} not installed (scripts/bench.sh installs it)");
+        return;
+    }
+    let server = kamiya_e2e::StaticServer::start_precompressed(&precompressed_dist()).await;
+    let url = format!("http://{}/", server.addr);
+    let report = kamiya_e2e::workspace_root().join("target/lighthouse.json");
+    let mut rows = Vec::new();
+    for run in 0..runs {
+        let profile = std::env::temp_dir().join(format!("kamiya-lh-{}-{run}", std::process::id()));
+        let flags = format!(
+            "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
+             --disable-background-networking --disable-component-update --disable-sync --user-data-dir={}",
+            profile.display()
+        );
+        let status = tokio::process::Command::new(&bin)
+            .arg(&url)
+            .args(["--quiet", "--only-categories=performance", "--output=json"])
+            .arg(format!("--output-path={}", report.display()))
+            .arg(format!("--chrome-flags={flags}"))
+            .env("CHROME_PATH", "/usr/bin/chromium")
+            .status()
+            .await;
+        let _ = std::fs::remove_dir_all(&profile);
+        if !status.is_ok_and(|s| s.success()) {
+            println!("run {}: lighthouse failed", run + 1);
+            continue;
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap_or_default()).unwrap_or_default();
+        let audit = |id: &str| {
+            json["audits"][id]["numericValue"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+        };
+        let row = [
+            json["categories"]["performance"]["score"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                * 100.0,
+            audit("first-contentful-paint"),
+            audit("largest-contentful-paint"),
+            audit("total-blocking-time"),
+            audit("cumulative-layout-shift"),
+            audit("speed-index"),
+            audit("interactive"),
+            audit("total-byte-weight"),
+        ];
+        println!(
+            "run {}: score {:.0}, FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}, Speed Index {:.0} ms, TTI {:.0} ms, transferred {:.0} bytes",
+            run + 1, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
+        );
+        rows.push(row);
+    }
+    if !rows.is_empty() {
+        let col = |i: usize| median(&mut rows.iter().map(|r| r[i]).collect::<Vec<_>>());
+        println!(
+            "median: score {:.0}, FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}",
+            col(0),
+            col(1),
+            col(2),
+            col(3),
+            col(4)
+        );
+    }
+    drop(server);
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::args().any(|a| a == "--lighthouse-only") {
+        lighthouse(3).await;
+        return;
+    }
     if std::env::args().any(|a| a == "--crowd-only") {
         crowd(20, JOB_SECS).await;
         return;
@@ -246,6 +360,7 @@ async fn main() {
         return;
     }
     load_times().await;
+    lighthouse(3).await;
     println!("\n## Polling, {JOB_SECS:.0}-second jobs, one at a time (8 jobs each)");
     sequential("learned schedule", None, 8).await;
     sequential("fixed 1 s interval", Some(1000), 8).await;

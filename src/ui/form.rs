@@ -215,7 +215,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 set=move |v| draft.edit(|d| d.prompts = v)/>
             <Fold id="negative" title=T::NegativePrompt open_on_phone=false
                 values=Signal::derive(move || draft.draft.with(|d| d.negative_summary(48)))>
-                <TextArea id="negative" label=T::NegativePrompt field=None rows=3
+                <TextArea id="negative" label=T::NegativePrompt field=None rows=3 labelled_by="fold-negative"
                     get=move || draft.draft.with(|d| d.negative.clone())
                     set=move |v| draft.edit(|d| d.negative = v)/>
             </Fold>
@@ -322,7 +322,7 @@ fn Fold(
     view! {
         <details class="fold" open=open on:toggle=on_toggle>
             <summary>
-                <span class="fold-title">{title.tr()}</span>
+                <span class="fold-title" id=format!("fold-{id}")>{title.tr()}</span>
                 // Read out by the fields themselves once open; the name of the
                 // disclosure stays short.
                 <span class="fold-values" aria-hidden="true">{move || values.get()}</span>
@@ -394,12 +394,17 @@ fn TextArea(
     get: impl Fn() -> String + Send + Sync + 'static,
     set: impl Fn(String) + 'static,
     #[prop(optional)] on_paste: Option<Callback<web_sys::Event>>,
+    /// The id of a visible heading that already names the field (a folding
+    /// section's title): used instead of a second, identical label.
+    #[prop(optional)]
+    labelled_by: Option<&'static str>,
 ) -> impl IntoView {
     let msg = format!("{id}-msg");
     view! {
         <div class="field">
-            <label for=id>{label.tr()}</label>
+            {labelled_by.is_none().then(|| view! { <label for=id>{label.tr()}</label> })}
             <textarea id=id rows=rows aria-describedby=msg.clone() aria-invalid=invalid(field)
+                aria-labelledby=labelled_by
                 on:paste=move |ev| if let Some(cb) = on_paste { cb.run(ev.into()) }
                 prop:value=get on:input=move |ev| set(event_target_value(&ev))></textarea>
             {field.map(|f| view! { <FieldMessage id=msg field=f/> })}

@@ -17,10 +17,32 @@ pub fn SettingsPanel() -> impl IntoView {
     let config = expect_context::<ConfigStore>();
     let show_key = RwSignal::new(false);
     let check = move |_| account.check(settings, move || config.load(settings));
+    // A returning user (a key is kept) comes to make pictures: the settings
+    // start folded to one line, so the form is on the first screen.
+    let start_open = settings.key.with_untracked(String::is_empty);
+    let summary = move || {
+        let url = settings.base_url.get();
+        let host = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .trim_end_matches('/')
+            .to_string();
+        match account.state.get() {
+            CheckState::Ok(d) => match d.credit {
+                Some(c) => format!("{host} · {} · {}", d.email, format_credit(c)),
+                None => format!("{host} · {}", d.email),
+            },
+            _ => host,
+        }
+    };
 
     view! {
         <section class="panel" aria-labelledby="settings-title">
-            <h2 id="settings-title">{T::Settings.tr()}</h2>
+            <details class="fold settings-fold" open=start_open>
+            <summary>
+                <h2 id="settings-title">{T::Settings.tr()}</h2>
+                <span class="fold-values" aria-hidden="true">{summary}</span>
+            </summary>
             <div class="field">
                 <label for="base-url">{T::BaseUrl.tr()}</label>
                 <input
@@ -127,6 +149,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 {T::CheckConnection.tr()}
             </button>
             <AccountStatus/>
+            </details>
         </section>
     }
 }

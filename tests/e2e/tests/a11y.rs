@@ -279,3 +279,52 @@ async fn the_whole_journey_works_with_the_keyboard_alone() {
     assert_eq!(api.jobs_created(DEMO_KEY), 1);
     h.close().await;
 }
+
+/// Both sizes the issue names, in both languages and both themes: the
+/// right `lang`, no sideways scrolling, nothing serious for axe (contrast
+/// included, so dark Chinese is checked as well as light English); a
+/// screenshot of each for people to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_language_and_theme_at_phone_and_desktop_size() {
+    let api = standin(1.0).await;
+    for (size, opts) in [
+        ("390x844", HarnessOptions::phone()),
+        ("1280x800", HarnessOptions::desktop()),
+    ] {
+        let h = Harness::start(opts).await;
+        common::connected(&h, &api).await;
+        h.fill("Prompt", "lanterns over a river").await;
+        h.click("Generate").await;
+        common::wait_for_images(&h, 1, LONG).await;
+        // English first: the switch is still labelled "Language" when Chinese is chosen.
+        for (lang, lang_option, html_lang) in [("en", "English", "en"), ("zh", "中文", "zh-CN")] {
+            h.select("Language", lang_option).await;
+            for (theme, theme_label, option) in if lang == "en" {
+                [("light", "Theme", "Light"), ("dark", "Theme", "Dark")]
+            } else {
+                [("light", "主题", "浅色"), ("dark", "主题", "深色")]
+            } {
+                h.select(theme_label, option).await;
+                assert_eq!(h.eval("document.documentElement.lang").await, html_lang);
+                assert_eq!(
+                    h.eval("document.documentElement.dataset.theme").await,
+                    theme
+                );
+                let tag = format!("{size} {lang} {theme}");
+                let wide = h
+                    .eval("document.documentElement.scrollWidth - window.innerWidth")
+                    .await;
+                assert!(wide.as_i64().unwrap_or(1) <= 0, "{tag}: {wide}px sideways");
+                assert_axe_clean(&h, &tag).await;
+                h.eval("(() => { window.scrollTo(0, 0); return true })()")
+                    .await;
+                h.screenshot(&format!("look-{size}-{lang}-{theme}-top"))
+                    .await;
+                h.eval("(() => { document.getElementById('jobs-title').scrollIntoView(); return true })()").await;
+                h.screenshot(&format!("look-{size}-{lang}-{theme}-results"))
+                    .await;
+            }
+        }
+        h.close().await;
+    }
+}

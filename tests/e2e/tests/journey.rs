@@ -310,6 +310,16 @@ async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it
     h.click("Generate").await;
     h.wait_until("document.body.innerText.includes('Accepted, waiting') || document.body.innerText.includes('In progress')", WAIT).await;
     h.reload().await;
+    // With a key kept, the settings come back folded to one line naming the API.
+    let host = api.api_url().replace("http://", "");
+    h.wait_text(&host, WAIT).await;
+    assert_eq!(
+        h.eval("document.querySelector('#settings-title').closest('details').open")
+            .await,
+        false
+    );
+    h.screenshot("desktop-returning").await;
+    h.click("Settings").await;
     assert_eq!(h.value("API base URL").await, api.api_url());
     assert_eq!(h.value("API key").await, DEMO_KEY);
     h.field("Prompt").await;

@@ -82,6 +82,11 @@ pub fn App() -> impl IntoView {
     config.load(settings);
     // For the benchmark's load-time figure: the app is on screen.
     Effect::new(move |_| {
+        // The static page shown while the wasm loaded (index.html) gives way,
+        // before the next paint.
+        if let Some(boot) = document().get_element_by_id("boot") {
+            boot.remove();
+        }
         if let Some(p) = window().performance() {
             let _ = p.mark("kamiya-app-ready");
         }

@@ -269,13 +269,16 @@ fn precompressed_dist() -> std::path::PathBuf {
 /// Lighthouse (npm `lighthouse`, installed by scripts/bench.sh) with its mobile preset and
 /// simulated throttling, against the release build served precompressed; the machine's
 /// Chromium. Median of three runs, and every run.
-async fn lighthouse(runs: usize) {
+/// `throttling` is Lighthouse's `--throttling-method`: `simulate` (its default: one fast load,
+/// then a model of a slow phone) or `devtools` (the load itself slowed down, so what the page
+/// paints while the wasm is on its way is seen).
+async fn lighthouse(runs: usize, throttling: &str) {
     let home = std::env::var("HOME").unwrap_or_default();
     let bin = std::env::var("KAMIYA_LIGHTHOUSE").unwrap_or_else(|_| {
         format!("{home}/.cache/kamiya-studio-lighthouse/node_modules/.bin/lighthouse")
     });
     println!(
-        "\n## Lighthouse (mobile preset, simulated slow 4G and 4x CPU; {runs} runs, first load)"
+        "\n## Lighthouse (mobile preset, slow 4G and 4x CPU, throttling method {throttling}; {runs} runs, first load)"
     );
     if !std::path::Path::new(&bin).exists() {
         println!("skipped: {bin} not installed (scripts/bench.sh installs it)");
@@ -295,6 +298,7 @@ async fn lighthouse(runs: usize) {
         let status = tokio::process::Command::new(&bin)
             .arg(&url)
             .args(["--quiet", "--only-categories=performance", "--output=json"])
+            .arg(format!("--throttling-method={throttling}"))
             .arg(format!("--output-path={}", report.display()))
             .arg(format!("--chrome-flags={flags}"))
             .env("CHROME_PATH", "/usr/bin/chromium")
@@ -348,7 +352,8 @@ async fn lighthouse(runs: usize) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--lighthouse-only") {
-        lighthouse(3).await;
+        lighthouse(3, "simulate").await;
+        lighthouse(3, "devtools").await;
         return;
     }
     if std::env::args().any(|a| a == "--crowd-only") {
@@ -360,7 +365,8 @@ async fn main() {
         return;
     }
     load_times().await;
-    lighthouse(3).await;
+    lighthouse(3, "simulate").await;
+    lighthouse(3, "devtools").await;
     println!("\n## Polling, {JOB_SECS:.0}-second jobs, one at a time (8 jobs each)");
     sequential("learned schedule", None, 8).await;
     sequential("fixed 1 s interval", Some(1000), 8).await;

@@ -21,6 +21,9 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     let api = standin(1.5).await;
     let h = Harness::start(opts).await;
     connected(&h, &api).await;
+    // The static first screen has given way to the app: one title.
+    assert_eq!(h.eval("document.querySelectorAll('h1').length").await, 1);
+    assert_eq!(h.eval("!!document.getElementById('boot')").await, false);
     // The account, from getDetails.
     h.wait_text("demo@kamiya.test", WAIT).await;
     h.wait_text("17,993.36", WAIT).await;

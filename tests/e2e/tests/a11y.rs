@@ -101,6 +101,11 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
     h.wait_until("document.querySelectorAll('.job').length >= 2", WAIT)
         .await;
     assert_axe_clean(h, &format!("{tag}: jobs running")).await;
+    // Each card's state is a polite live region: changes are read out.
+    assert_eq!(
+        h.eval("Array.from(document.querySelectorAll('.job')).every(j => { const s = j.querySelector('.job-status'); return s && s.getAttribute('role') === 'status' && s.getAttribute('aria-live') === 'polite'; })").await,
+        true
+    );
     images(h, l, 2).await;
     h.fill(l.batch, "1").await;
     h.fill(l.prompt, "#fail on purpose").await;

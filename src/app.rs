@@ -32,6 +32,11 @@ pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
 
 #[component]
 pub fn App() -> impl IntoView {
+    // For the benchmark: how much of start-up is the wasm arriving and
+    // starting, and how much is building the page.
+    if let Some(p) = window().performance() {
+        let _ = p.mark("kamiya-app-start");
+    }
     let (settings, config, jobs) = provide_app_state();
     let lang = crate::i18n::use_lang();
 

@@ -58,17 +58,26 @@ async fn load_times() {
     println!("\n## Load (desktop, {} cold loads from 127.0.0.1)", 5);
     let mut ready = Vec::new();
     let mut dcl = Vec::new();
+    let mut wasm_in = Vec::new();
+    let mut start = Vec::new();
     for _ in 0..5 {
         let h = Harness::start(HarnessOptions::desktop()).await;
         h.open().await;
         let t = h
-            .eval("(() => { const n = performance.getEntriesByType('navigation')[0]; const r = performance.getEntriesByName('kamiya-app-ready')[0]; return [n.domContentLoadedEventEnd, r ? r.startTime : null] })()")
+            .eval("(() => { const n = performance.getEntriesByType('navigation')[0]; const at = m => { const e = performance.getEntriesByName(m)[0]; return e ? e.startTime : null; }; const w = performance.getEntriesByType('resource').find(r => r.name.endsWith('.wasm')); return [n.domContentLoadedEventEnd, at('kamiya-app-ready'), w ? w.responseEnd : null, at('kamiya-app-start')] })()")
             .await;
         dcl.push(t[0].as_f64().unwrap_or(f64::NAN));
         ready.push(t[1].as_f64().unwrap_or(f64::NAN));
+        wasm_in.push(t[2].as_f64().unwrap_or(f64::NAN));
+        start.push(t[3].as_f64().unwrap_or(f64::NAN));
         h.close().await;
     }
     println!("DOMContentLoaded median: {:.0} ms", median(&mut dcl));
+    println!(
+        "wasm downloaded median: {:.0} ms; app code starts (after compile and instantiation) median: {:.0} ms",
+        median(&mut wasm_in),
+        median(&mut start)
+    );
     println!(
         "app on screen (mark after first render) median: {:.0} ms",
         median(&mut ready)
@@ -351,6 +360,10 @@ async fn lighthouse(runs: usize, throttling: &str) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::args().any(|a| a == "--load-only") {
+        load_times().await;
+        return;
+    }
     if std::env::args().any(|a| a == "--lighthouse-only") {
         lighthouse(3, "simulate").await;
         lighthouse(3, "devtools").await;

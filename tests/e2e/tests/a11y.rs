@@ -330,6 +330,11 @@ async fn every_language_and_theme_at_phone_and_desktop_size() {
                     .await;
             }
         }
+        // Coming back (a key kept): settings folded, the form on the first screen.
+        h.reload().await;
+        h.field("提示词").await;
+        assert_axe_clean(&h, &format!("{size} zh dark, returning")).await;
+        h.screenshot(&format!("look-{size}-returning")).await;
         h.close().await;
     }
 }

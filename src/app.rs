@@ -121,10 +121,22 @@ pub fn App() -> impl IntoView {
                     <JobList/>
                     <Gallery/>
                     <HistoryPanel/>
+                    <PerfMark name="kamiya-all-ready"/>
                 </Show>
             </div>
         </main>
     }
+}
+
+/// A performance mark once the views before it are on screen (for the
+/// benchmark's figures).
+#[component]
+fn PerfMark(name: &'static str) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(p) = window().performance() {
+            let _ = p.mark(name);
+        }
+    });
 }
 
 /// The service worker keeps the app shell for offline use (see

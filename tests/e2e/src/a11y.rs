@@ -109,3 +109,24 @@ pub async fn assert_axe_clean(h: &Harness, view: &str) {
         );
     }
 }
+
+/// The names Chromium's accessibility tree (what a screen reader reads) gives the nodes of
+/// `role` (e.g. `"DisclosureTriangle"` for a `<summary>`, `"button"`, `"textbox"`), in
+/// document order.
+pub async fn accessible_names(h: &Harness, role: &str) -> Vec<String> {
+    let tree = h
+        .client
+        .issue_cmd(crate::driver::Cdp {
+            cmd: "Accessibility.getFullAXTree",
+            params: serde_json::json!({}),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("Accessibility.getFullAXTree: {e}"));
+    tree["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|n| n["role"]["value"].as_str() == Some(role) && n["ignored"] != Value::Bool(true))
+        .map(|n| n["name"]["value"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

@@ -355,6 +355,12 @@ async fn on_a_small_phone_the_form_folds_and_nothing_scrolls_sideways() {
     assert_eq!(h.eval(&open("Negative prompt")).await, false);
     assert_eq!(h.eval(&open("LoRAs")).await, false);
     h.wait_text("lowres", WAIT).await;
+    // A screen reader hears each section's name alone: not the ▸ marker,
+    // not the values shown beside it.
+    assert_eq!(
+        kamiya_e2e::a11y::accessible_names(&h, "DisclosureTriangle").await,
+        ["Settings", "Negative prompt", "Parameters", "LoRAs"]
+    );
     h.select("Size", "512x768").await;
     h.click("Parameters").await;
     h.wait_text("512×768 · Steps 28", WAIT).await;

@@ -27,7 +27,9 @@ pub enum KeyPlace {
 }
 
 /// What is stored in localStorage. The key is never in here: it has its
-/// own entry in the place the user chose.
+/// own entry in the place the user chose. `lang` and `theme` are also read
+/// by the small script in index.html before the first paint: keep their
+/// names and values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 struct Stored {

@@ -78,3 +78,20 @@ pub async fn set_offline(h: &Harness, offline: bool) {
         .await
         .expect("chromedriver network conditions");
 }
+
+/// Makes the browser fail every request whose URL matches one of `patterns` (`*` wildcards),
+/// e.g. `["*.wasm"]` to see the page as it is before the app arrives.
+pub async fn block_urls(h: &Harness, patterns: &[&str]) {
+    for (cmd, params) in [
+        ("Network.enable", serde_json::json!({})),
+        (
+            "Network.setBlockedURLs",
+            serde_json::json!({ "urls": patterns }),
+        ),
+    ] {
+        h.client
+            .issue_cmd(crate::driver::Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+}

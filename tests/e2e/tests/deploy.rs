@@ -111,6 +111,24 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
     h.reload().await;
     h.field("提示词").await;
     assert_eq!(h.value("语言").await, "zh");
+    // Before the app arrives, the static first screen is already dark and
+    // Chinese: no flash of the system's theme.
+    kamiya_e2e::app::block_urls(&h, &["*.wasm"]).await;
+    h.client.refresh().await.expect("reload");
+    h.wait_until("!!document.getElementById('boot')", WAIT)
+        .await;
+    assert_eq!(
+        h.eval("[document.documentElement.dataset.theme, document.documentElement.lang, getComputedStyle(document.body).backgroundColor]")
+            .await,
+        serde_json::json!(["dark", "zh-CN", "rgb(18, 18, 22)"])
+    );
+    assert!(h
+        .eval("document.body.innerText")
+        .await
+        .as_str()
+        .unwrap()
+        .contains("正在加载"));
+    kamiya_e2e::app::block_urls(&h, &[]).await;
     assert_eq!(
         h.eval("document.documentElement.dataset.theme")
             .await

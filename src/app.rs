@@ -1,12 +1,11 @@
 //! The shell: creates the stores, hands them to the views, lays out the page.
 
 use leptos::prelude::*;
-use wasm_bindgen::{closure::Closure, JsCast};
 
 use crate::i18n::{provide_lang, T};
 use crate::state::{
     account::AccountStore, config::ConfigStore, draft::DraftStore, history::HistoryStore,
-    jobs::JobStore, settings::SettingsStore,
+    jobs::JobStore, page::Page, settings::SettingsStore,
 };
 use crate::ui::{
     form::CreateForm, gallery::Gallery, history::HistoryPanel, jobs::JobList,
@@ -18,8 +17,10 @@ use crate::ui::{
 pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let settings = SettingsStore::load();
     provide_lang(settings);
+    let page = Page::watch();
     let config = ConfigStore::new();
-    let jobs = JobStore::load(settings);
+    let jobs = JobStore::start(settings, page.visible, page.online);
+    provide_context(page);
     provide_context(settings);
     provide_context(config);
     provide_context(AccountStore::new());
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
         let _ = p.mark("kamiya-app-start");
     }
     let (settings, config, jobs) = provide_app_state();
+    let page = expect_context::<Page>();
     let lang = crate::i18n::use_lang();
 
     // `<html lang>` follows the UI language, for screen readers and fonts;
@@ -45,23 +47,31 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.get().code());
-            let _ = match settings.theme.get() {
+            let _ = match settings.theme() {
                 Some(theme) => root.set_attribute("data-theme", &theme),
                 None => root.remove_attribute("data-theme"),
             };
         }
     });
-    let online = RwSignal::new(window().navigator().on_line());
-    let went_online = window_event_listener(leptos::ev::online, move |_| online.set(true));
-    let went_offline = window_event_listener(leptos::ev::offline, move |_| online.set(false));
-    on_cleanup(move || {
-        went_online.remove();
-        went_offline.remove();
+    // A page coming back into view may have missed other tabs' messages
+    // (frozen in the background, or in the back/forward cache).
+    Effect::new(move |was_visible: Option<bool>| {
+        let visible = page.visible.get();
+        if visible && was_visible == Some(false) {
+            settings.sync();
+        }
+        visible
     });
+    let restored = window_event_listener(leptos::ev::pageshow, move |ev| {
+        if ev.persisted() {
+            settings.sync();
+        }
+    });
+    on_cleanup(move || restored.remove());
     register_service_worker();
     // The title counts images that finished while the page was hidden.
     Effect::new(move |_| {
-        let n = jobs.unseen.get();
+        let n = jobs.unseen();
         document().set_title(&if n > 0 {
             format!("({n}) Kamiya Studio")
         } else {
@@ -81,9 +91,6 @@ pub fn App() -> impl IntoView {
     open_link();
     let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| open_link());
     on_cleanup(move || hash_listener.remove());
-    watch_visibility(jobs);
-    watch_other_tabs(jobs);
-    jobs.resume();
     config.load(settings);
     // The static page shown while the wasm loaded (index.html) gives way,
     // before the next paint.
@@ -104,7 +111,7 @@ pub fn App() -> impl IntoView {
             <h1>"Kamiya Studio"</h1>
             <p class="tagline">{T::Tagline.tr()}</p>
         </header>
-        <Show when=move || !online.get()>
+        <Show when=move || !page.online.get()>
             <p class="notice warn offline" role="status">{T::Offline.tr()}</p>
         </Show>
         <main class="layout" data-app-ready="">
@@ -128,7 +135,7 @@ pub fn App() -> impl IntoView {
 /// A performance mark once the views before it are on screen (for the
 /// benchmark's figures).
 #[component]
-fn PerfMark(name: &'static str) -> impl IntoView {
+pub(crate) fn PerfMark(name: &'static str) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(p) = window().performance() {
             let _ = p.mark(name);
@@ -143,43 +150,4 @@ fn register_service_worker() {
     if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
         let _ = navigator.service_worker().register("./sw.js");
     }
-}
-
-/// Jobs saved by another tab of the app arrive as `storage` events.
-fn watch_other_tabs(jobs: JobStore) {
-    let key = crate::state::storage::full_key("jobs");
-    let handler =
-        Closure::<dyn Fn(web_sys::StorageEvent)>::new(move |ev: web_sys::StorageEvent| {
-            if ev.key().as_deref() == Some(key.as_str()) {
-                if let Some(text) = ev.new_value() {
-                    jobs.merge_from_storage(&text);
-                }
-            }
-        });
-    let _ = window().add_event_listener_with_callback("storage", handler.as_ref().unchecked_ref());
-    let handler = send_wrapper::SendWrapper::new(handler);
-    on_cleanup(move || {
-        let _ = window()
-            .remove_event_listener_with_callback("storage", handler.as_ref().unchecked_ref());
-        drop(handler);
-    });
-}
-
-/// Tells the job store when the page is hidden or shown again.
-fn watch_visibility(jobs: JobStore) {
-    let doc = document();
-    let handler = Closure::<dyn Fn()>::new(move || {
-        let hidden = document().hidden();
-        jobs.set_hidden(hidden);
-    });
-    let _ =
-        doc.add_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
-    let handler = send_wrapper::SendWrapper::new(handler);
-    on_cleanup(move || {
-        let _ = document().remove_event_listener_with_callback(
-            "visibilitychange",
-            handler.as_ref().unchecked_ref(),
-        );
-        drop(handler);
-    });
 }

@@ -73,6 +73,15 @@ macro_rules! texts {
 }
 
 impl T {
+    /// The text with `{0}`, `{1}`… replaced by `args`.
+    pub fn fill(self, lang: Lang, args: &[&str]) -> String {
+        let mut out = self.get(lang).to_string();
+        for (i, a) in args.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), a);
+        }
+        out
+    }
+
     /// A reactive text for views: follows language changes.
     pub fn tr(self) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         let lang = use_lang();
@@ -91,7 +100,7 @@ texts! {
     HideKey => "Hide", "隐藏";
     KeepKey => "Keep the key", "密钥保存方式";
     KeepOnDevice => "On this device", "保存在此设备";
-    KeepForTab => "For this tab only", "仅限此标签页";
+    KeepForTab => "Only until the app's tabs close", "仅保留到关闭本应用的所有标签页";
     ForgetKey => "Forget the key", "清除密钥";
     Language => "Language", "语言";
     LanguageAuto => "Browser default", "跟随浏览器";
@@ -188,6 +197,17 @@ texts! {
     SharedFilled => "Settings from a shared link are in the form: check them, then press Generate.", "已将分享链接中的参数填入表单：请检查后点击“生成”。";
     Cancel => "Cancel", "取消";
     Retry => "Retry", "重试";
+    CheckAgain => "Check again", "再次查询";
+    SendAgain => "Send again", "重新发送";
+    SendAgainCost => "Sends a new request: it uses credit again.", "将作为新请求发送，会再次消耗额度。";
+    QueuePosition => "{0}: #{1} in line", "{0}：第 {1} 位";
+    TimeLeft => "about {0} left", "预计还需 {0}";
+    PausedNeedsKey => "Paused: enter your API key in Settings; it continues by itself.", "已暂停：请在设置中填写 API 密钥，之后会自动继续。";
+    PausedKeyRefused => "Paused: the server refused the API key. Enter a working key in Settings; it continues by itself.", "已暂停：服务器拒绝了 API 密钥。请在设置中填写有效的密钥，之后会自动继续。";
+    PausedOffline => "Waiting for the network; it continues by itself.", "等待网络连接，恢复后会自动继续。";
+    StorageFull => "Browser storage is full: new jobs and changes are kept until this page closes; what is stored is safe. Remove old jobs to make room.", "浏览器存储空间已满：新任务和更改会保留到关闭此页面为止，已保存的内容不受影响。删除旧任务可腾出空间。";
+    StorageUnreadable => "{0} stored jobs were saved by a newer version of Kamiya Studio: they are kept, but not shown here.", "有 {0} 个已保存的任务来自更新版本的 Kamiya Studio：它们会被保留，但不在此显示。";
+    StorageSuperseded => "A newer version of Kamiya Studio was opened in another tab. Reload this page to keep saving jobs.", "另一个标签页打开了更新版本的 Kamiya Studio。请刷新此页面以继续保存任务。";
     ReuseSettings => "Reuse settings", "复用参数";
     Done => "Done", "已完成";
     UnsafeUrl => "Unsafe image address", "图片地址不安全";

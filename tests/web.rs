@@ -1,10 +1,12 @@
 //! Component tests in a real browser (headless Chromium), for what needs
 //! the DOM: rendering, events, storage. Run with `cargo test --target
-//! wasm32-unknown-unknown` (see README).
+//! wasm32-unknown-unknown` (see README). Every step waits for the
+//! condition it needs (`until`), never for a fixed time.
 #![cfg(target_arch = "wasm32")]
 
 use kamiya_studio::api::{ApiError, ImageConfig, LoraInfo, ModelInfo};
 use kamiya_studio::provide_app_state;
+use kamiya_studio::state::jobs::JobStore;
 use kamiya_studio::ui::common::ErrorNotice;
 use kamiya_studio::ui::form::CreateForm;
 use kamiya_studio::ui::settings::SettingsPanel;
@@ -17,10 +19,22 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const PREFIX: &str = "kamiya-studio:v1:";
 
-fn clear_storage() {
+/// Empties both storage areas and the job archive.
+async fn clear_storage() {
     let w = web_sys::window().unwrap();
     w.local_storage().unwrap().unwrap().clear().unwrap();
     w.session_storage().unwrap().unwrap().clear().unwrap();
+    let deleting = w
+        .indexed_db()
+        .unwrap()
+        .unwrap()
+        .delete_database(kamiya_studio::state::jobs::DB_NAME)
+        .unwrap();
+    // An archive still open in an earlier test closes on `versionchange`.
+    until("the archive to be deleted", || {
+        deleting.ready_state() == web_sys::IdbRequestReadyState::Done
+    })
+    .await;
 }
 
 fn local(key: &str) -> Option<String> {
@@ -48,15 +62,27 @@ fn container() -> HtmlElement {
     el.unchecked_into()
 }
 
-async fn tick() {
-    gloo_timers::future::TimeoutFuture::new(20).await;
+/// Waits (letting effects and timers run) until `ready` holds; fails the
+/// test after 5 s, naming what it waited for.
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    let start = js_sys::Date::now();
+    while !ready() {
+        assert!(
+            js_sys::Date::now() - start < 5_000.0,
+            "gave up waiting for {what}"
+        );
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+}
+
+fn find<T: JsCast>(root: &HtmlElement, selector: &str) -> Option<T> {
+    root.query_selector(selector)
+        .unwrap()
+        .map(JsCast::unchecked_into)
 }
 
 fn q<T: JsCast>(root: &HtmlElement, selector: &str) -> T {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element {selector}"))
-        .unchecked_into()
+    find(root, selector).unwrap_or_else(|| panic!("no element {selector}"))
 }
 
 fn button(root: &HtmlElement, name: &str) -> HtmlElement {
@@ -85,6 +111,13 @@ fn type_into(el: &HtmlElement, value: &str) {
         let ev = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
         el.dispatch_event(&ev).unwrap();
     }
+}
+
+fn invalid(root: &HtmlElement, id: &str) -> bool {
+    q::<HtmlElement>(root, &format!("#{id}"))
+        .get_attribute("aria-invalid")
+        .as_deref()
+        == Some("true")
 }
 
 fn config() -> ImageConfig {
@@ -118,29 +151,47 @@ fn config() -> ImageConfig {
 
 /// Mounts the settings panel on fresh storage.
 async fn mount_settings() -> (HtmlElement, leptos::mount::UnmountHandle<impl Mountable>) {
-    clear_storage();
+    clear_storage().await;
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), || {
         provide_app_state();
         view! { <SettingsPanel/> }
     });
-    tick().await;
+    until("the settings panel", || {
+        find::<HtmlElement>(&root, "#api-key").is_some()
+    })
+    .await;
     (root, handle)
 }
 
-/// Mounts the create form with a key and a loaded config.
-fn mount_form(root: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
-    leptos::mount::mount_to(root.clone(), || {
-        let (settings, config, _) = provide_app_state();
-        settings.key.set("sk-test".into());
+/// Mounts the create form with a key and a loaded config; hands out the
+/// job store.
+async fn mount_form(
+    root: &HtmlElement,
+    base_url: Option<&'static str>,
+) -> (leptos::mount::UnmountHandle<impl Mountable>, JobStore) {
+    let store = std::rc::Rc::new(std::cell::Cell::new(None));
+    let out = store.clone();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let (settings, config, jobs) = provide_app_state();
+        out.set(Some(jobs));
+        if let Some(url) = base_url {
+            settings.set_base_url(url.into());
+        }
+        settings.set_key("sk-test".into());
         config.config.set(Some(self::config()));
         view! { <CreateForm/> }
+    });
+    until("the form", || {
+        find::<HtmlElement>(root, "#prompt").is_some()
     })
+    .await;
+    (handle, store.get().unwrap())
 }
 
 #[wasm_bindgen_test]
 async fn server_text_is_shown_as_text_never_as_html() {
-    clear_storage();
+    clear_storage().await;
     let root = container();
     let _h = leptos::mount::mount_to(root.clone(), || {
         provide_app_state();
@@ -150,7 +201,10 @@ async fn server_text_is_shown_as_text_never_as_html() {
         };
         view! { <ErrorNotice error=Signal::derive(move || Some(e.clone()))/> }
     });
-    tick().await;
+    until("the error notice", || {
+        find::<HtmlElement>(&root, "[role=alert]").is_some()
+    })
+    .await;
     assert!(root.query_selector("img").unwrap().is_none());
     let text = root.text_content().unwrap();
     assert!(text.contains("<img src=x onerror=alert(1)>坏了"), "{text}");
@@ -163,49 +217,80 @@ async fn the_key_field_hides_the_key_until_asked() {
     let key: HtmlInputElement = q(&root, "#api-key");
     assert_eq!(key.type_(), "password");
     button(&root, "Show").click();
-    tick().await;
-    assert_eq!(key.type_(), "text");
+    until("the key shown", || key.type_() == "text").await;
     button(&root, "Hide").click();
-    tick().await;
-    assert_eq!(key.type_(), "password");
+    until("the key hidden", || key.type_() == "password").await;
 }
 
 #[wasm_bindgen_test]
 async fn the_key_lives_only_where_the_user_chose() {
     let (root, _h) = mount_settings().await;
     type_into(&q(&root, "#api-key"), "sk-secret-test");
-    tick().await;
-    assert_eq!(local("api-key").as_deref(), Some("sk-secret-test"));
+    until("the key on the device", || {
+        local("api-key").as_deref() == Some("sk-secret-test")
+    })
+    .await;
     assert_eq!(session("api-key"), None);
     q::<HtmlInputElement>(&root, "#keep-tab").click();
-    tick().await;
+    until("the key moved to the session", || {
+        session("api-key").is_some_and(|s| s.contains("sk-secret-test"))
+    })
+    .await;
     assert_eq!(local("api-key"), None);
-    assert_eq!(session("api-key").as_deref(), Some("sk-secret-test"));
     // The settings entry never holds the key.
     assert!(!local("settings").unwrap().contains("sk-secret-test"));
     button(&root, "Forget the key").click();
-    tick().await;
+    until("the key forgotten", || {
+        session("api-key").is_none() && q::<HtmlInputElement>(&root, "#api-key").value().is_empty()
+    })
+    .await;
+    // A later change of another setting writes no key anywhere.
+    type_into(&q(&root, "#theme"), "dark");
+    until("the theme saved", || {
+        local("settings").is_some_and(|s| s.contains("dark"))
+    })
+    .await;
+    assert_eq!(local("api-key"), None);
     assert_eq!(session("api-key"), None);
-    assert_eq!(q::<HtmlInputElement>(&root, "#api-key").value(), "");
 }
 
 #[wasm_bindgen_test]
 async fn a_bad_base_url_is_marked() {
     let (root, _h) = mount_settings().await;
-    let url: HtmlElement = q(&root, "#base-url");
-    assert_eq!(url.get_attribute("aria-invalid").as_deref(), Some("false"));
-    type_into(&url, "javascript:alert(1)");
-    tick().await;
-    assert_eq!(url.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(!invalid(&root, "base-url"));
+    type_into(&q(&root, "#base-url"), "javascript:alert(1)");
+    until("the base URL marked", || invalid(&root, "base-url")).await;
     assert!(root.text_content().unwrap().contains("https://"));
 }
 
 #[wasm_bindgen_test]
-async fn the_form_is_built_from_the_config() {
-    clear_storage();
+async fn typing_the_key_does_not_rebuild_the_form() {
+    clear_storage().await;
     let root = container();
-    let _h = mount_form(&root);
-    tick().await;
+    let _h = leptos::mount::mount_to(root.clone(), || {
+        let (settings, config, _) = provide_app_state();
+        settings.set_key("sk-a".into());
+        config.config.set(Some(self::config()));
+        view! { <SettingsPanel/><CreateForm/> }
+    });
+    until("the form", || {
+        find::<HtmlElement>(&root, "#prompt").is_some()
+    })
+    .await;
+    let prompt: HtmlElement = q(&root, "#prompt");
+    for key in ["sk-ab", "sk-abc", "sk-abcd"] {
+        type_into(&q(&root, "#api-key"), key);
+        until("the key saved", || local("api-key").as_deref() == Some(key)).await;
+    }
+    let now: HtmlElement = q(&root, "#prompt");
+    assert!(now == prompt, "the prompt field is the same element");
+}
+
+#[wasm_bindgen_test]
+async fn the_form_is_built_from_the_config() {
+    clear_storage().await;
+    let root = container();
+    let _h = mount_form(&root, None).await;
     let model: HtmlSelectElement = q(&root, "#model");
     assert_eq!(model.length(), 2);
     assert_eq!(model.value(), "original");
@@ -223,7 +308,10 @@ async fn the_form_is_built_from_the_config() {
     assert!(root.text_content().unwrap().contains("空闲"));
     assert!(root.query_selector("#width").unwrap().is_none());
     type_into(&size.clone().unchecked_into(), "custom");
-    tick().await;
+    until("the custom size fields", || {
+        find::<HtmlElement>(&root, "#width").is_some()
+    })
+    .await;
     assert_eq!(q::<HtmlInputElement>(&root, "#width").value(), "768");
     assert_eq!(q::<HtmlInputElement>(&root, "#height").value(), "512");
     let negative: HtmlTextAreaElement = q(&root, "#negative");
@@ -232,32 +320,23 @@ async fn the_form_is_built_from_the_config() {
 
 #[wasm_bindgen_test]
 async fn invalid_fields_are_marked_explained_and_nothing_is_sent() {
-    clear_storage();
+    clear_storage().await;
     let root = container();
-    let _h = mount_form(&root);
-    tick().await;
+    let (_h, jobs) = mount_form(&root, None).await;
     type_into(&q(&root, "#steps"), "500");
-    tick().await;
+    until("the draft saved", || {
+        local("draft").is_some_and(|d| d.contains("\"500\""))
+    })
+    .await;
     // Errors show only after the first attempt.
-    assert_eq!(
-        q::<HtmlElement>(&root, "#steps")
-            .get_attribute("aria-invalid")
-            .as_deref(),
-        Some("false")
-    );
+    assert!(!invalid(&root, "steps"));
     q::<web_sys::HtmlFormElement>(&root, "form")
         .request_submit()
         .unwrap();
-    tick().await;
-    for id in ["prompt", "steps"] {
-        assert_eq!(
-            q::<HtmlElement>(&root, &format!("#{id}"))
-                .get_attribute("aria-invalid")
-                .as_deref(),
-            Some("true"),
-            "{id}"
-        );
-    }
+    until("the fields marked", || {
+        invalid(&root, "prompt") && invalid(&root, "steps")
+    })
+    .await;
     assert!(q::<HtmlElement>(&root, "#steps-msg")
         .text_content()
         .unwrap()
@@ -266,103 +345,92 @@ async fn invalid_fields_are_marked_explained_and_nothing_is_sent() {
         .text_content()
         .unwrap()
         .contains("Required"));
-    let jobs = expect_jobs(&root);
-    assert_eq!(jobs, 0);
+    assert_eq!(jobs.with_lists(|l| l.len()), 0, "nothing queued");
     // Fixing a field clears its mark at once.
     type_into(&q(&root, "#steps"), "28");
-    tick().await;
-    assert_eq!(
-        q::<HtmlElement>(&root, "#steps")
-            .get_attribute("aria-invalid")
-            .as_deref(),
-        Some("false")
-    );
-}
-
-/// The number of jobs stored on this device.
-fn expect_jobs(_root: &HtmlElement) -> usize {
-    local("jobs")
-        .map(|s| {
-            serde_json::from_str::<serde_json::Value>(&s).unwrap()["jobs"]
-                .as_array()
-                .map_or(0, Vec::len)
-        })
-        .unwrap_or(0)
+    until("the mark cleared", || !invalid(&root, "steps")).await;
 }
 
 #[wasm_bindgen_test]
 async fn loras_are_added_with_a_weight_and_removed() {
-    clear_storage();
+    clear_storage().await;
     let root = container();
-    let _h = mount_form(&root);
-    tick().await;
+    let _h = mount_form(&root, None).await;
     button(&root, "Add LoRA").click();
-    tick().await;
+    until("a LoRA row", || {
+        find::<HtmlElement>(&root, "#lora-weight-0").is_some()
+    })
+    .await;
     let w: HtmlInputElement = q(&root, "#lora-weight-0");
     assert_eq!(w.value(), "60");
     type_into(&q(&root, "#lora-add"), "ink");
     button(&root, "Add LoRA").click();
-    tick().await;
+    until("a second LoRA row", || {
+        find::<HtmlElement>(&root, "#lora-weight-1").is_some()
+    })
+    .await;
     assert_eq!(q::<HtmlInputElement>(&root, "#lora-weight-1").value(), "60");
     // Both added: nothing left to add.
-    assert!(root.query_selector("#lora-add").unwrap().is_none());
+    until("no LoRA left to add", || {
+        find::<HtmlElement>(&root, "#lora-add").is_none()
+    })
+    .await;
     type_into(&q(&root, "#lora-weight-1"), "35");
-    tick().await;
-    assert!(local("draft").unwrap().contains("\"35\""));
+    until("the weight saved", || {
+        local("draft").unwrap().contains("\"35\"")
+    })
+    .await;
     button(&root, "Remove Bocchi").click();
-    tick().await;
-    assert!(root.query_selector("#lora-weight-1").unwrap().is_none());
+    until("one LoRA row", || {
+        find::<HtmlElement>(&root, "#lora-weight-1").is_none()
+    })
+    .await;
     assert_eq!(q::<HtmlInputElement>(&root, "#lora-weight-0").value(), "35");
 }
 
 #[wasm_bindgen_test]
 async fn the_draft_survives_a_remount() {
-    clear_storage();
+    clear_storage().await;
     let root = container();
     {
-        let _h = mount_form(&root);
-        tick().await;
+        let _h = mount_form(&root, None).await;
         type_into(&q(&root, "#prompt"), "礼花，气球");
         type_into(&q(&root, "#steps"), "151");
-        tick().await;
+        until("the draft saved", || {
+            local("draft").is_some_and(|d| d.contains("151") && d.contains("礼花"))
+        })
+        .await;
     }
     let root2 = container();
-    let _h = mount_form(&root2);
-    tick().await;
-    assert_eq!(
-        q::<HtmlTextAreaElement>(&root2, "#prompt").value(),
-        "礼花，气球"
-    );
+    let _h = mount_form(&root2, None).await;
+    until("the prompt back in the form", || {
+        q::<HtmlTextAreaElement>(&root2, "#prompt").value() == "礼花，气球"
+    })
+    .await;
     // Even an invalid value is kept, not lost.
     assert_eq!(q::<HtmlInputElement>(&root2, "#steps").value(), "151");
 }
 
 #[wasm_bindgen_test]
 async fn a_valid_form_queues_one_job_per_image_with_random_seeds() {
-    clear_storage();
+    clear_storage().await;
     let root = container();
-    let _h = leptos::mount::mount_to(root.clone(), || {
-        let (settings, config, _) = provide_app_state();
-        // Unreachable on purpose: the jobs are created, their sending fails.
-        settings.base_url.set("http://127.0.0.1:9".into());
-        settings.key.set("sk-test".into());
-        config.config.set(Some(self::config()));
-        view! { <CreateForm/> }
-    });
-    tick().await;
+    // Unreachable on purpose: the jobs are created, their sending fails.
+    let (_h, jobs) = mount_form(&root, Some("http://127.0.0.1:9")).await;
     type_into(&q(&root, "#prompt"), "cat");
     type_into(&q(&root, "#batch"), "3");
-    tick().await;
+    until("the draft saved", || {
+        local("draft").is_some_and(|d| d.contains("cat"))
+    })
+    .await;
     q::<web_sys::HtmlFormElement>(&root, "form")
         .request_submit()
         .unwrap();
-    tick().await;
-    let stored: serde_json::Value = serde_json::from_str(&local("jobs").unwrap()).unwrap();
-    let jobs = stored["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 3);
-    let seeds: std::collections::HashSet<u64> = jobs
+    until("three jobs", || jobs.with_lists(|l| l.len()) == 3).await;
+    let seeds: std::collections::HashSet<u32> = jobs
+        .with_lists(|l| l.all.clone())
         .iter()
-        .map(|j| j["request"]["seed"].as_u64().unwrap())
+        .map(|id| jobs.job(id).unwrap().get_untracked().request.seed)
         .collect();
     assert_eq!(seeds.len(), 3, "each image gets its own random seed");
     // The form keeps its values.

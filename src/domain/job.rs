@@ -5,6 +5,24 @@ use serde::{Deserialize, Serialize};
 use crate::api::{is_http_url, ApiError, GenerateRequest, JobRecord};
 use crate::i18n::Lang;
 
+/// A job's id on this device (the server's `hashid` comes later, if ever).
+/// Stored as a plain string.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub String);
+
+impl JobId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Where a job is. Server statuses we do not know are kept verbatim in
 /// `Running`, never turned into an error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,7 +56,8 @@ pub enum FailReason {
     SourceLost,
     /// The page closed while the generate request was on its way, and the
     /// server's history does not show it. It is not sent again by itself,
-    /// so that nobody pays twice for one picture.
+    /// so that nobody pays twice for one picture; if the answer turns up
+    /// after all, the job is adopted (see [`Job::accepted`]).
     Interrupted,
 }
 
@@ -117,9 +136,9 @@ impl FailReason {
             }
             .into(),
             FailReason::Interrupted => if zh {
-                "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重试”。"
+                "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重新发送”。"
             } else {
-                "The connection broke (or the page closed) before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Retry to send it."
+                "The connection broke (or the page closed) before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Send again to send it."
             }
             .into(),
             FailReason::UnsafeUrl => if zh {
@@ -196,7 +215,9 @@ pub fn classify(record: &JobRecord) -> Progress {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     /// Ours, unique on this device; the server's `hashid` comes later.
-    pub local_id: String,
+    /// (`local_id` is the name earlier versions stored it under.)
+    #[serde(alias = "local_id")]
+    pub id: JobId,
     pub request: GenerateRequest,
     pub hashid: Option<String>,
     pub server_id: Option<String>,
@@ -223,6 +244,10 @@ pub struct Job {
     pub rev: u32,
     #[serde(default)]
     pub favourite: bool,
+    /// When watching started again after "check again": the give-up
+    /// window counts from here rather than from submission.
+    #[serde(default)]
+    pub watch_from: Option<f64>,
 }
 
 /// When a job was made, as far as this device can tell.
@@ -247,9 +272,9 @@ impl Job {
         }
     }
 
-    pub fn new(local_id: String, request: GenerateRequest, now: f64) -> Job {
+    pub fn new(id: JobId, request: GenerateRequest, now: f64) -> Job {
         Job {
-            local_id,
+            id,
             request,
             hashid: None,
             server_id: None,
@@ -265,6 +290,7 @@ impl Job {
             last_pending_at: None,
             rev: 0,
             favourite: false,
+            watch_from: None,
         }
     }
 
@@ -289,7 +315,7 @@ impl Job {
             loras: m.loras.clone(),
             image: None,
         };
-        let mut job = Job::new(format!("server-{}", record.hashid), request, now);
+        let mut job = Job::new(JobId(format!("server-{}", record.hashid)), request, now);
         job.state = JobState::Created;
         job.hashid = Some(record.hashid.clone());
         job.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
@@ -312,17 +338,29 @@ impl Job {
         }
     }
 
-    /// The generate call answered with the new job.
+    /// The generate call answered with the new job. The server's word wins
+    /// over what this device guessed meanwhile: a job given up as
+    /// interrupted is adopted, and one cancelled while its request was on
+    /// the way keeps its hashid (the picture is being made and paid for),
+    /// so that "check again" can still find it.
     pub fn accepted(&mut self, record: &JobRecord, now: f64) {
-        if self.state != JobState::Submitting {
+        if self.hashid.is_some() {
             return;
         }
+        let resume = match &self.state {
+            JobState::Submitting | JobState::Failed(FailReason::Interrupted) => true,
+            JobState::Cancelled if self.submitted_at.is_some() => false,
+            _ => return,
+        };
         self.hashid = Some(record.hashid.clone());
         self.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
         self.metaid = Some(record.metaid.clone()).filter(|s| !s.is_empty());
         self.server_created_at = Some(record.created_at.clone()).filter(|s| !s.is_empty());
-        self.state = JobState::Created;
-        self.apply_record(record, now);
+        if resume {
+            self.state = JobState::Created;
+            self.finished_at = None;
+            self.apply_record(record, now);
+        }
     }
 
     /// Cannot be sent: an image2image job without its source image.
@@ -332,9 +370,19 @@ impl Job {
         }
     }
 
-    /// The generate call failed: nothing was created on the server.
+    /// The generate call was refused: nothing was created on the server. A
+    /// refused key sends the job back to the queue, where it waits for a
+    /// key that works (sending it then is not paying twice); any other
+    /// refusal ends it.
     pub fn rejected(&mut self, error: ApiError, now: f64) {
-        if self.state == JobState::Submitting {
+        if self.state != JobState::Submitting {
+            return;
+        }
+        if matches!(error, ApiError::Unauthorized(_)) {
+            self.state = JobState::Queued;
+            self.submitted_at = None;
+            self.last_error = Some(error);
+        } else {
             self.finish(JobState::Failed(FailReason::Rejected(error)), now);
         }
     }
@@ -402,17 +450,62 @@ impl Job {
         }
     }
 
-    /// A track request failed. Transient errors are kept for display (the
-    /// poller backs off); a job the server does not know ends here.
+    /// A status request failed. Only the server's own word ends a job it
+    /// accepted: "not found". A refused or missing key, the network or a
+    /// server error are kept for display while the job waits (the poller
+    /// pauses or backs off), since the picture may be made meanwhile.
     pub fn track_failed(&mut self, error: ApiError, now: f64) {
         if !self.state.is_pending_on_server() {
             return;
         }
-        if error.is_transient() {
-            self.last_error = Some(error);
-        } else {
+        if error.is_not_found() {
             self.finish(JobState::Failed(FailReason::Lost(error)), now);
+        } else {
+            self.last_error = Some(error);
         }
+    }
+
+    /// Marks a pending job as waiting for a key (shown on its card); the
+    /// first answer after a new key clears it.
+    pub fn needs_key(&mut self, error: ApiError) {
+        if self.state.is_pending_on_server() || self.state == JobState::Queued {
+            self.last_error = Some(error);
+        }
+    }
+
+    /// "Check again": a job the server accepted is watched again, never
+    /// sent again. Returns whether it applied.
+    pub fn check_again(&mut self, now: f64) -> bool {
+        if !self.can_check_again() {
+            return false;
+        }
+        self.state = JobState::Created;
+        self.finished_at = None;
+        self.last_error = None;
+        self.watch_from = Some(now);
+        true
+    }
+
+    /// A job the server accepted and that ended here without a picture.
+    pub fn can_check_again(&self) -> bool {
+        self.hashid.is_some()
+            && matches!(
+                self.state,
+                JobState::TimedOut | JobState::Cancelled | JobState::Failed(_)
+            )
+    }
+
+    /// A job the server never accepted, and that ended: sending it again
+    /// is a new request (and costs credit).
+    pub fn can_send_again(&self) -> bool {
+        self.hashid.is_none() && self.state.is_final()
+    }
+
+    /// When the give-up window started: submission, or the last "check
+    /// again".
+    pub fn watch_start(&self) -> f64 {
+        let sent = self.submitted_at.unwrap_or(self.queued_at);
+        self.watch_from.map_or(sent, |w| w.max(sent))
     }
 
     pub fn time_out(&mut self, now: f64) {
@@ -428,75 +521,39 @@ impl Job {
     }
 
     /// Best estimate of the time from submission to the image, if the job
-    /// finished well. The image appeared between the last "not yet" and the
-    /// answer that showed it: the middle of that gap, not its end, so that
-    /// the estimate does not grow by the polling delay every time.
+    /// finished well (see [`crate::domain::poll::estimate_duration`]).
     pub fn duration_ms(&self) -> Option<f64> {
         let (JobState::Generated, Some(s), Some(f)) =
             (&self.state, self.submitted_at, self.finished_at)
         else {
             return None;
         };
-        if f < s {
-            return None;
-        }
-        Some(match self.last_pending_at {
-            // Only a tight bracket says much; a "created" seen at
-            // submission time says nothing about the finish.
-            Some(p) if p >= s && p <= f && f - p <= 2_000.0 => (p + f) / 2.0 - s,
-            // Done at the first ask: it finished some time before; guess
-            // earlier, so the schedule can learn that the server sped up.
-            _ => (f - s) * crate::domain::poll::UNBRACKETED_FRACTION,
-        })
+        crate::domain::poll::estimate_duration(s, self.last_pending_at, f)
+    }
+
+    /// Whether this copy of a job is newer than `other` (another tab's, or
+    /// the archive's): the higher revision. Every write to the archive
+    /// raises the revision from the stored one, so revisions order the
+    /// copies of a job fully.
+    pub fn is_newer_than(&self, other: &Job) -> bool {
+        self.rev > other.rev
     }
 }
 
 /// Reads a stored job list one job at a time: a job this version cannot
 /// read (stored by a newer or older one, or damaged) is skipped, never the
-/// whole list. Returns the jobs and how many were skipped.
-pub fn parse_stored_jobs(value: &serde_json::Value) -> (Vec<Job>, usize) {
-    let items = value.as_array().cloned().unwrap_or_default();
-    let total = items.len();
-    let jobs: Vec<Job> = items
-        .into_iter()
-        .filter_map(|v| serde_json::from_value(v).ok())
-        .collect();
-    let skipped = total - jobs.len();
-    (jobs, skipped)
-}
-
-/// Merges another tab's copy of the job list into ours: newer revisions
-/// win, new jobs are added, removed ones (tombstones) go. Newest first.
-/// Returns whether anything changed.
-pub fn merge_jobs(ours: &mut Vec<Job>, theirs: Vec<Job>, removed: &[String]) -> bool {
-    let before = ours.len();
-    ours.retain(|j| !removed.contains(&j.local_id));
-    let mut changed = ours.len() != before;
-    for job in theirs {
-        if removed.contains(&job.local_id) {
-            continue;
-        }
-        match ours.iter_mut().find(|j| j.local_id == job.local_id) {
-            Some(mine) if job.rev > mine.rev => {
-                // Keep our in-memory source image: storage never has it.
-                let image = mine.request.image.take();
-                *mine = job;
-                if mine.request.image.is_none() {
-                    mine.request.image = image;
-                }
-                changed = true;
-            }
-            Some(_) => {}
-            None => {
-                ours.push(job);
-                changed = true;
-            }
+/// whole list. Returns the jobs and the entries that could not be read, as
+/// they were, so they can be kept aside rather than lost.
+pub fn parse_stored_jobs(value: &serde_json::Value) -> (Vec<Job>, Vec<serde_json::Value>) {
+    let mut jobs = Vec::new();
+    let mut unreadable = Vec::new();
+    for item in value.as_array().cloned().unwrap_or_default() {
+        match serde_json::from_value(item.clone()) {
+            Ok(job) => jobs.push(job),
+            Err(_) => unreadable.push(item),
         }
     }
-    if changed {
-        ours.sort_by(|a, b| b.queued_at.total_cmp(&a.queued_at));
-    }
-    changed
+    (jobs, unreadable)
 }
 
 #[cfg(test)]
@@ -506,11 +563,11 @@ mod tests {
 
     #[test]
     fn made_at_never_invents_a_moment() {
-        let mut j = Job::new("l1".into(), request(), 1000.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 1000.0);
         assert_eq!(j.made_at(), MadeAt::Local(1000.0));
         j.submitted_at = Some(2000.0);
         assert_eq!(j.made_at(), MadeAt::Local(2000.0));
-        let mut h = Job::new("server-x".into(), request(), 5000.0);
+        let mut h = Job::new(JobId("server-x".into()), request(), 5000.0);
         h.hashid = Some("x".into());
         assert_eq!(h.made_at(), MadeAt::Unknown);
         h.server_created_at = Some("08-06 07:30:20".into());
@@ -549,7 +606,7 @@ mod tests {
     }
 
     fn submitted() -> Job {
-        let mut j = Job::new("l1".into(), request(), 0.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
         j.submitting(10.0);
         j.accepted(&record("created", None), 20.0);
         j
@@ -557,7 +614,7 @@ mod tests {
 
     #[test]
     fn happy_path() {
-        let mut j = Job::new("l1".into(), request(), 0.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
         assert_eq!(j.state, JobState::Queued);
         j.submitting(10.0);
         assert_eq!(j.state, JobState::Submitting);
@@ -639,7 +696,7 @@ mod tests {
 
     #[test]
     fn out_of_order_calls_are_ignored() {
-        let mut j = Job::new("l1".into(), request(), 0.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
         j.accepted(&record("created", None), 1.0);
         assert_eq!(j.state, JobState::Queued);
         j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 2.0);
@@ -678,7 +735,7 @@ mod tests {
 
     #[test]
     fn rejection_and_timeout() {
-        let mut j = Job::new("l1".into(), request(), 0.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
         j.submitting(1.0);
         j.rejected(
             ApiError::Api {
@@ -702,14 +759,14 @@ mod tests {
         let j = Job::from_record(&r, 5.0);
         assert_eq!(j.state, JobState::Generated);
         assert_eq!(j.request.seed, 3_050_350_418);
-        assert_eq!(j.local_id, "server-h1");
+        assert_eq!(j.id.as_str(), "server-h1");
         let pending = Job::from_record(&record("generated", Some("")), 5.0);
         assert!(pending.state.is_pending_on_server());
     }
 
     #[test]
     fn a_reload_during_submission_adopts_or_interrupts_never_resubmits() {
-        let mut j = Job::new("l1".into(), request(), 0.0);
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
         j.submitting(1.0);
         let mut r = record("generating", Some(""));
         r.metadata.seed = Some(1);
@@ -733,9 +790,19 @@ mod tests {
     fn one_unreadable_stored_job_does_not_hide_the_others() {
         let good = serde_json::to_value(submitted()).unwrap();
         let list = serde_json::json!([good, {"local_id": 5}, "junk", good]);
-        let (jobs, skipped) = parse_stored_jobs(&list);
-        assert_eq!((jobs.len(), skipped), (2, 2));
-        assert_eq!(parse_stored_jobs(&serde_json::json!("nope")), (vec![], 0));
+        let (jobs, unreadable) = parse_stored_jobs(&list);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(
+            unreadable,
+            vec![
+                serde_json::json!({"local_id": 5}),
+                serde_json::json!("junk")
+            ]
+        );
+        assert_eq!(
+            parse_stored_jobs(&serde_json::json!("nope")),
+            (vec![], vec![])
+        );
     }
 
     #[test]
@@ -747,27 +814,121 @@ mod tests {
     }
 
     #[test]
-    fn tabs_merge_by_revision_without_duplicates() {
+    fn stored_jobs_of_the_earlier_format_are_read() {
+        let mut old = serde_json::to_value(submitted()).unwrap();
+        let map = old.as_object_mut().unwrap();
+        let id = map.remove("id").unwrap();
+        map.insert("local_id".into(), id);
+        map.remove("watch_from");
+        let back: Job = serde_json::from_value(old).unwrap();
+        assert_eq!(back, submitted());
+    }
+
+    #[test]
+    fn a_refused_key_pauses_a_job_it_never_ends_it() {
+        let mut j = submitted();
+        j.track_failed(ApiError::Unauthorized(None), 30.0);
+        assert!(j.state.is_pending_on_server());
+        assert_eq!(j.last_error, Some(ApiError::Unauthorized(None)));
+        for e in [
+            ApiError::Network("x".into()),
+            ApiError::Http {
+                status: 400,
+                message: None,
+            },
+        ] {
+            j.track_failed(e, 31.0);
+            assert!(j.state.is_pending_on_server());
+        }
+        // The answer that comes once a key works clears the pause.
+        j.apply_record(&record("generated", Some("https://cdn/x.jpg")), 40.0);
+        assert_eq!(j.state, JobState::Generated);
+        assert_eq!(j.last_error, None);
+    }
+
+    #[test]
+    fn a_generate_refused_for_its_key_waits_in_the_queue_for_a_key() {
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
+        j.submitting(1.0);
+        j.rejected(ApiError::Unauthorized(Some("bad key".into())), 2.0);
+        assert_eq!(j.state, JobState::Queued);
+        assert_eq!(j.submitted_at, None);
+        assert!(j.last_error.is_some());
+        j.submitting(3.0);
+        j.accepted(&record("created", None), 4.0);
+        assert_eq!(j.state, JobState::Created);
+    }
+
+    #[test]
+    fn the_servers_answer_wins_over_a_local_guess() {
+        // Given up as interrupted, then the answer arrives after all.
+        let mut j = Job::new(JobId("l1".into()), request(), 0.0);
+        j.submitting(1.0);
+        j.reconcile(None, 2.0);
+        assert_eq!(j.state, JobState::Failed(FailReason::Interrupted));
+        j.accepted(&record("created", None), 3.0);
+        assert_eq!(j.state, JobState::Created);
+        assert_eq!(j.finished_at, None);
+        assert_eq!(j.hashid.as_deref(), Some("h1"));
+
+        // Cancelled while the request was on its way: the hashid is kept,
+        // so the picture being paid for can still be checked.
+        let mut c = Job::new(JobId("l2".into()), request(), 0.0);
+        c.submitting(1.0);
+        c.cancel(2.0);
+        c.accepted(&record("created", None), 3.0);
+        assert_eq!(c.state, JobState::Cancelled);
+        assert_eq!(c.hashid.as_deref(), Some("h1"));
+        assert!(c.can_check_again());
+        assert!(!c.can_send_again());
+
+        // A queued job cancelled before it was sent knows no answer.
+        let mut q = Job::new(JobId("l3".into()), request(), 0.0);
+        q.cancel(1.0);
+        q.accepted(&record("created", None), 2.0);
+        assert_eq!(q.hashid, None);
+        assert!(q.can_send_again());
+    }
+
+    #[test]
+    fn check_again_watches_an_accepted_job_and_never_resends() {
+        let mut j = submitted();
+        j.time_out(1_000.0);
+        assert!(j.can_check_again() && !j.can_send_again());
+        assert!(j.check_again(2_000.0));
+        assert!(j.state.is_pending_on_server());
+        assert_eq!(j.finished_at, None);
+        assert_eq!(j.watch_start(), 2_000.0);
+        assert!(!j.check_again(3_000.0), "already watched");
+
+        let mut never_sent = Job::new(JobId("l9".into()), request(), 0.0);
+        never_sent.submitting(1.0);
+        never_sent.rejected(
+            ApiError::Http {
+                status: 400,
+                message: None,
+            },
+            2.0,
+        );
+        assert!(!never_sent.check_again(3.0));
+        assert!(never_sent.can_send_again());
+        let done = {
+            let mut d = submitted();
+            d.apply_record(&record("generated", Some("https://cdn/x.jpg")), 9.0);
+            d
+        };
+        assert!(!done.can_check_again() && !done.can_send_again());
+    }
+
+    #[test]
+    fn the_higher_revision_is_the_newer_copy() {
         let mut a = submitted();
         a.rev = 3;
-        let mut newer = a.clone();
-        newer.apply_record(&record("generated", Some("https://cdn/x.jpg")), 50.0);
-        newer.rev = 4;
-        let mut older = a.clone();
-        older.rev = 2;
-        older.state = JobState::Queued;
-        let other = Job::new("l2".into(), request(), 99.0);
-
-        let mut ours = vec![a.clone()];
-        assert!(!merge_jobs(&mut ours, vec![older], &[]));
-        assert_eq!(ours[0].state, JobState::Created);
-        assert!(merge_jobs(&mut ours, vec![newer.clone(), other], &[]));
-        assert_eq!(ours.len(), 2);
-        assert_eq!(ours[0].local_id, "l2", "newest first");
-        assert_eq!(ours[1].state, JobState::Generated);
-        assert!(!merge_jobs(&mut ours, vec![newer], &[]), "idempotent");
-        assert!(merge_jobs(&mut ours, vec![], &["l2".to_string()]));
-        assert_eq!(ours.len(), 1);
+        let mut b = a.clone();
+        b.rev = 4;
+        assert!(b.is_newer_than(&a));
+        assert!(!a.is_newer_than(&b));
+        assert!(!a.is_newer_than(&a.clone()));
     }
 
     #[test]

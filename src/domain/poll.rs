@@ -1,7 +1,7 @@
 //! When to ask the server about a job next: fast when the image is due,
 //! frugal while it is not, patient with a failing server.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +52,9 @@ impl Default for PollPolicy {
 pub struct PollSituation {
     /// Since the job was submitted.
     pub elapsed_ms: f64,
+    /// Since watching started: submission, or the last "check again". The
+    /// give-up limit counts from here.
+    pub watching_ms: f64,
     /// Successful track answers so far.
     pub answers: u32,
     /// Failed track requests in a row.
@@ -73,7 +76,7 @@ impl PollPolicy {
     /// `jitter` is a random number in `[0, 1)`; it spreads retries so that
     /// many jobs do not hit a recovering server in lockstep.
     pub fn next(&self, s: PollSituation, jitter: f64) -> Next {
-        if s.elapsed_ms >= self.give_up_ms {
+        if s.watching_ms >= self.give_up_ms {
             return Next::GiveUp;
         }
         let jitter = jitter.clamp(0.0, 1.0);
@@ -98,7 +101,7 @@ impl PollPolicy {
             let share = s.pending_jobs.max(1) as f64 * 1000.0 / self.max_requests_per_s;
             own.max(share)
         };
-        Next::AskIn(delay.min(self.give_up_ms - s.elapsed_ms).max(0.0))
+        Next::AskIn(delay.min(self.give_up_ms - s.watching_ms).max(0.0))
     }
 
     pub fn expected_ms(&self, learned: Option<f64>) -> f64 {
@@ -110,12 +113,33 @@ impl PollPolicy {
 /// moment: its duration is taken as this fraction of the time to that ask.
 pub const UNBRACKETED_FRACTION: f64 = 0.75;
 
+/// Best estimate of a finished job's time from submission to image. The
+/// image appeared between the last "not yet" and the answer that showed
+/// it: the middle of that gap, not its end, so that the estimate does not
+/// grow by the polling delay every time.
+pub fn estimate_duration(submitted: f64, last_pending: Option<f64>, finished: f64) -> Option<f64> {
+    if finished < submitted {
+        return None;
+    }
+    Some(match last_pending {
+        // Only a tight bracket says much; a "created" seen at submission
+        // time says nothing about the finish.
+        Some(p) if p >= submitted && p <= finished && finished - p <= 2_000.0 => {
+            (p + finished) / 2.0 - submitted
+        }
+        // Done at the first ask: it finished some time before; guess
+        // earlier, so the schedule can learn that the server sped up.
+        _ => (finished - submitted) * UNBRACKETED_FRACTION,
+    })
+}
+
 /// Recent job durations, per kind of job (model and size), to expect the
-/// next one's. Stored with the jobs so it survives reloads.
+/// next one's. Saved and shared between tabs; a sorted map, so that equal
+/// stats always serialise to equal text.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DurationStats {
-    by_kind: HashMap<String, VecDeque<f64>>,
+    by_kind: BTreeMap<String, VecDeque<f64>>,
 }
 
 const KEEP: usize = 3;
@@ -159,6 +183,7 @@ mod tests {
     fn at(elapsed: f64, answers: u32, errors: u32) -> PollSituation {
         PollSituation {
             elapsed_ms: elapsed,
+            watching_ms: elapsed,
             answers,
             consecutive_errors: errors,
             expected_ms: 6_000.0,
@@ -251,35 +276,63 @@ mod tests {
         assert_eq!(s.expected_ms(&k), Some(3_000.0));
     }
 
-    /// Runs jobs of a fixed server duration through the policy and the
-    /// learning, as the poller does: returns (requests, latency) per job.
+    /// Runs jobs of a fixed server duration through the policy, the job's
+    /// own transitions and the learning, as the poller does: returns
+    /// (requests, latency) per job.
     fn simulate(durations: &[f64]) -> Vec<(u32, f64)> {
+        use crate::api::{GenerateRequest, JobMetadata, JobRecord, JobType};
+        use crate::domain::job::{Job, JobId, JobState};
         let p = PollPolicy::default();
         let mut stats = DurationStats::default();
-        let kind = "m@768x512";
+        let request = GenerateRequest {
+            kind: JobType::Text2Image,
+            prompts: "sim".into(),
+            negative_prompts: String::new(),
+            step: 28,
+            cfg: 7.0,
+            seed: 1,
+            sampling: "Euler a".into(),
+            width: 768,
+            height: 512,
+            model: "m".into(),
+            loras: vec![],
+            image: None,
+        };
+        let kind = DurationStats::kind_key("m", 768, 512);
+        let answer = |status: &str, jpg: &str| JobRecord {
+            hashid: "h".into(),
+            status: status.into(),
+            metadata: JobMetadata {
+                jpg: Some(jpg.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         durations
             .iter()
             .map(|&d| {
-                let (mut t, mut answers, mut requests, mut last_pending) = (0.0, 0, 0, None);
+                let mut job = Job::new(JobId("sim".into()), request.clone(), 0.0);
+                job.submitting(0.0);
+                job.accepted(&answer("created", ""), 0.0);
+                let (mut t, mut answers, mut requests) = (0.0, 0, 0);
                 loop {
                     let s = PollSituation {
                         elapsed_ms: t,
+                        watching_ms: t,
                         answers,
                         consecutive_errors: 0,
-                        expected_ms: p.expected_ms(stats.expected_ms(kind)),
+                        expected_ms: p.expected_ms(stats.expected_ms(&kind)),
                         pending_jobs: 1,
                     };
                     t += delay(p.next(s, 0.5));
                     requests += 1;
                     if t >= d {
-                        let estimate = match last_pending {
-                            Some(lp) if t - lp <= 2_000.0 => (lp + t) / 2.0,
-                            _ => t * UNBRACKETED_FRACTION,
-                        };
-                        stats.record(kind, estimate);
+                        job.apply_record(&answer("generated", "https://cdn/x.jpg"), t);
+                        assert_eq!(job.state, JobState::Generated);
+                        stats.record(&kind, job.duration_ms().expect("a finished job"));
                         return (requests, t - d);
                     }
-                    last_pending = Some(t);
+                    job.apply_record(&answer("generating", ""), t);
                     answers += 1;
                 }
             })

@@ -3,11 +3,14 @@
 //! browser storage and timers.
 
 pub mod account;
+pub mod channel;
 pub mod config;
 pub mod draft;
 pub mod history;
+mod idb;
 pub mod jobs;
 pub mod notify;
+pub mod page;
 pub mod settings;
 pub mod source;
 pub mod storage;

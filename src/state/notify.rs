@@ -1,8 +1,6 @@
 //! Browser notifications for images that finish while the page is hidden:
 //! only when the user turned them on (which is when permission is asked).
 
-use leptos::prelude::*;
-
 use super::settings::SettingsStore;
 use crate::domain::job::Job;
 use crate::i18n::Lang;
@@ -46,7 +44,7 @@ pub fn request(done: impl FnOnce(Permission) + 'static) {
 }
 
 pub fn image_ready(settings: SettingsStore, job: &Job) {
-    if !settings.notify.get_untracked() || permission() != Permission::Granted {
+    if !settings.notify_untracked() || permission() != Permission::Granted {
         return;
     }
     let lang = settings.lang_untracked();
@@ -57,6 +55,6 @@ pub fn image_ready(settings: SettingsStore, job: &Job) {
     let options = web_sys::NotificationOptions::new();
     options.set_body(&job.request.prompts.chars().take(120).collect::<String>());
     // One notification per job, even if several tabs would show it.
-    options.set_tag(&job.local_id);
+    options.set_tag(job.id.as_str());
     let _ = web_sys::Notification::new_with_options(title, &options);
 }

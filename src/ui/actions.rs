@@ -21,7 +21,7 @@ use crate::state::source::SourceStore;
 const VARIATIONS: usize = 4;
 
 fn file_name(job: &Job) -> String {
-    let id = job.hashid.clone().unwrap_or_else(|| job.local_id.clone());
+    let id = job.hashid.clone().unwrap_or_else(|| job.id.to_string());
     let ext = job
         .image_url
         .as_deref()
@@ -88,20 +88,25 @@ pub fn share_url(request: &GenerateRequest) -> String {
     format!("{base}#{}", share::encode(request))
 }
 
+/// The actions on a finished picture (of this device, or of the account's
+/// history). `with_reuse`: also "Reuse settings" (a job card has its own,
+/// which stays while the job runs).
 #[component]
-pub fn ImageActions(job: Job) -> impl IntoView {
+pub fn ImageActions(#[prop(into)] job: Signal<Job>, with_reuse: bool) -> impl IntoView {
     let jobs = expect_context::<JobStore>();
     let draft = expect_context::<DraftStore>();
     let config = expect_context::<ConfigStore>();
     let source = expect_context::<SourceStore>();
     let lang = use_lang();
     let said = RwSignal::new(None::<T>);
-    let job = StoredValue::new(job);
-    let url = move || job.with_value(|j| j.image_url.clone().unwrap_or_default());
+    let id = StoredValue::new(job.with_untracked(|j| j.id.clone()));
+    // Favourites are kept for this device's jobs only.
+    let local = jobs.job(&id.get_value()).is_some();
+    let url = move || job.with_untracked(|j| j.image_url.clone().unwrap_or_default());
     let say = move |t: T| said.set(Some(t));
 
     let reuse_seed = move |_| {
-        let seed = job.with_value(|j| j.request.seed);
+        let seed = job.with_untracked(|j| j.request.seed);
         draft.edit(|d| {
             d.random_seed = false;
             d.seed = seed.to_string();
@@ -109,7 +114,10 @@ pub fn ImageActions(job: Job) -> impl IntoView {
         say(T::SeedReused);
     };
     let variations = move |_| {
-        let base = job.with_value(|j| j.request.clone());
+        let mut base = job.with_untracked(|j| j.request.clone());
+        if base.kind == JobType::Image2Image {
+            base.image = jobs.source(&id.get_value());
+        }
         if base.kind == JobType::Image2Image && base.image.is_none() {
             say(T::SourceLost);
             return;
@@ -134,39 +142,39 @@ pub fn ImageActions(job: Job) -> impl IntoView {
             said.try_set(Some(if ok { T::Copied } else { T::CopyFailed }));
         });
     };
-    let favourite = move || {
-        jobs.jobs.with(|all| {
-            let id = job.with_value(|j| j.local_id.clone());
-            all.iter().any(|j| j.local_id == id && j.favourite)
-        })
+    let favourite = Memo::new(move |_| job.try_with(|j| j.favourite).unwrap_or(false));
+    let reuse = move |_| {
+        let c = config.config.get_untracked().unwrap_or_default();
+        job.with_untracked(|j| draft.reuse(&j.request, &c));
+        scroll_to_form();
     };
 
     view! {
         <div class="actions-row" role="group" aria-label=move || T::ImageActions.get(lang.get())>
             <button type="button" class="secondary" on:click=move |_| {
-                let (u, name) = job.with_value(|j| (j.image_url.clone().unwrap_or_default(), file_name(j)));
+                let (u, name) = job.with_untracked(|j| (j.image_url.clone().unwrap_or_default(), file_name(j)));
                 spawn_local(async move {
                     let saved = download(u, name).await;
                     said.try_set(Some(if saved { T::Downloaded } else { T::OpenedInTab }));
                 });
             }>{T::Download.tr()}</button>
-            <button type="button" class="secondary" aria-pressed=move || favourite().to_string()
-                on:click=move |_| jobs.toggle_favourite(&job.with_value(|j| j.local_id.clone()))>
-                {move || if favourite() { T::Favourited.get(lang.get()) } else { T::Favourite.get(lang.get()) }}
-            </button>
-            <button type="button" class="secondary" on:click=move |_| {
-                let c = config.config.get_untracked().unwrap_or_default();
-                job.with_value(|j| draft.reuse(&j.request, &c));
-                scroll_to_form();
-            }>{T::ReuseSettings.tr()}</button>
+            {local.then(|| view! {
+                <button type="button" class="secondary" aria-pressed=move || favourite.get().to_string()
+                    on:click=move |_| jobs.toggle_favourite(&id.get_value())>
+                    {move || if favourite.get() { T::Favourited.get(lang.get()) } else { T::Favourite.get(lang.get()) }}
+                </button>
+            })}
+            {with_reuse.then(|| view! {
+                <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button>
+            })}
             <button type="button" class="secondary" on:click=reuse_seed>{T::ReuseSeed.tr()}</button>
             <button type="button" class="secondary" on:click=variations>{T::Variations.tr()}</button>
             <button type="button" class="secondary" on:click=as_source>{T::UseAsSource.tr()}</button>
             <button type="button" class="secondary" on:click=move |_| copy_with(url())>{T::CopyImageUrl.tr()}</button>
-            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_value(|j| a1111::to_text(&j.request)))>
+            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_untracked(|j| a1111::to_text(&j.request)))>
                 {T::CopyParameters.tr()}
             </button>
-            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_value(|j| share_url(&j.request)))>
+            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_untracked(|j| share_url(&j.request)))>
                 {T::CopyShareLink.tr()}
             </button>
             <p class="hint" role="status">{move || said.get().map(|t| t.get(lang.get()))}</p>

@@ -49,14 +49,16 @@ pub fn CreateForm() -> impl IntoView {
     let settings = expect_context::<SettingsStore>();
     let config = expect_context::<ConfigStore>();
     let retry = Callback::new(move |_| config.load(settings));
-    let has_key = move || !settings.key.get().is_empty();
+    // A memo: typing a key changes the key on every stroke, but whether
+    // there is one only once; the form is rebuilt only then.
+    let has_key = Memo::new(move |_| settings.has_key());
 
     view! {
         <section class="panel" aria-labelledby="create-title">
             <h2 id="create-title">{T::Create.tr()}</h2>
             <SharedNotice/>
             {move || {
-                if !has_key() {
+                if !has_key.get() {
                     return view! { <p class="notice">{T::NeedKey.tr()}</p> }.into_any();
                 }
                 match config.config.get() {

@@ -5,33 +5,54 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::actions::ImageActions;
-use crate::domain::job::{Job, JobState};
+use crate::domain::job::{Job, JobId};
 use crate::domain::params::trim_float;
 use crate::i18n::{use_lang, T};
 use crate::state::history::HistoryStore;
 use crate::state::jobs::JobStore;
 use crate::state::now_ms;
 
-/// Local finished jobs first (newest first), then the history's pictures
-/// this device does not have, in the server's order.
-fn entries(jobs: JobStore, history: HistoryStore, favourites_only: bool) -> Vec<Job> {
-    let mut out: Vec<Job> = jobs.jobs.with(|all| {
-        all.iter()
-            .filter(|j| j.state == JobState::Generated && j.image_url.is_some())
-            .filter(|j| !favourites_only || j.favourite)
+/// A picture in the gallery: one of this device's jobs (followed through
+/// its signal), or one from the account's history.
+#[derive(Clone, Debug, PartialEq)]
+enum Entry {
+    Local(JobId),
+    Remote(Box<Job>),
+}
+
+impl Entry {
+    fn id(&self) -> JobId {
+        match self {
+            Entry::Local(id) => id.clone(),
+            Entry::Remote(job) => job.id.clone(),
+        }
+    }
+
+    fn job(&self, jobs: JobStore) -> Option<Signal<Job>> {
+        match self {
+            Entry::Local(id) => jobs.job(id).map(Into::into),
+            Entry::Remote(job) => Some(Signal::stored((**job).clone())),
+        }
+    }
+}
+
+/// Local pictures first (newest first), then the history's pictures this
+/// device does not have, in the server's order.
+fn entries(jobs: JobStore, history: HistoryStore, favourites_only: bool) -> Vec<Entry> {
+    let mut out: Vec<Entry> = jobs.with_lists(|l| {
+        l.pictures
+            .iter()
+            .filter(|id| !favourites_only || jobs.job(id).is_some_and(|j| j.with(|j| j.favourite)))
             .cloned()
+            .map(Entry::Local)
             .collect()
     });
     if !favourites_only {
         let now = now_ms();
         history.entries.with(|records| {
             for r in records {
-                if r.image_url().is_some()
-                    && !out
-                        .iter()
-                        .any(|j| j.hashid.as_deref() == Some(r.hashid.as_str()))
-                {
-                    out.push(Job::from_record(r, now));
+                if r.image_url().is_some() && !jobs.knows(&r.hashid) {
+                    out.push(Entry::Remote(Box::new(Job::from_record(r, now))));
                 }
             }
         });
@@ -46,7 +67,9 @@ pub fn Gallery() -> impl IntoView {
     let lang = use_lang();
     let favourites_only = RwSignal::new(false);
     let all = Memo::new(move |_| entries(jobs, history, favourites_only.get()));
-    let open = RwSignal::new(None::<usize>);
+    // The full view follows a picture, not a position: new pictures
+    // arriving while it is open do not change what it shows.
+    let open = RwSignal::new(None::<JobId>);
     // The thumbnail that opened the full view gets the focus back when it
     // closes, so a keyboard user carries on where they were.
     let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
@@ -56,19 +79,6 @@ pub fn Gallery() -> impl IntoView {
             let _ = el.focus();
         }
     });
-    let thumbs = move || {
-        all.with(|a| {
-            a.iter()
-                .map(|j| {
-                    (
-                        j.local_id.clone(),
-                        j.image_url.clone().unwrap_or_default(),
-                        j.request.prompts.clone(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-    };
 
     view! {
         <section class="panel" aria-labelledby="gallery-title">
@@ -82,18 +92,21 @@ pub fn Gallery() -> impl IntoView {
                 <p class="hint">{T::GalleryEmpty.tr()}</p>
             </Show>
             <ul class="gallery">
-                <For each=thumbs
-                    key=|(id, _, _)| id.clone() let:entry>
+                <For each=move || all.get() key=Entry::id let:entry>
                     {
                         // Keyed by job, not position: a new picture at the top
                         // does not rebuild a thousand thumbnails.
-                        let (id, url, prompt) = entry;
+                        let id = entry.id();
+                        let (url, prompt) = entry
+                            .job(jobs)
+                            .map(|j| j.with_untracked(|j| (j.image_url.clone().unwrap_or_default(), j.request.prompts.clone())))
+                            .unwrap_or_default();
                         let label = move || format!("{}: {}", T::OpenImage.get(lang.get()), prompt);
                         view! {
                             <li>
                                 <button type="button" class="thumb-button" aria-label=label on:click=move |_| {
                                     opener.set_value(document().active_element().and_then(|e| e.dyn_into().ok()));
-                                    open.set(all.with(|a| a.iter().position(|j| j.local_id == id)));
+                                    open.set(Some(id.clone()));
                                 }>
                                     <img src=url alt="" loading="lazy" decoding="async"/>
                                 </button>
@@ -102,9 +115,23 @@ pub fn Gallery() -> impl IntoView {
                     }
                 </For>
             </ul>
-            {move || open.get().and_then(|i| all.with(|a| a.get(i).cloned()).map(|job| view! {
-                <Viewer job=job index=i total=all.with(Vec::len) open=open close=close/>
-            }))}
+            {move || {
+                let id = open.get()?;
+                let (entry, index, total) = all.with(|a| {
+                    a.iter().position(|e| e.id() == id).map(|i| (a[i].clone(), i, a.len()))
+                })?;
+                let job = entry.job(jobs)?;
+                let step = move |delta: isize| {
+                    let next = all.with_untracked(|a| {
+                        let i = index as isize + delta;
+                        (i >= 0).then(|| a.get(i as usize).map(Entry::id)).flatten()
+                    });
+                    if next.is_some() {
+                        open.set(next);
+                    }
+                };
+                Some(view! { <Viewer job=job index=index total=total step=step close=close/> })
+            }}
         </section>
     }
 }
@@ -113,23 +140,13 @@ pub fn Gallery() -> impl IntoView {
 /// screens a sideways swipe steps.
 #[component]
 fn Viewer(
-    job: Job,
+    job: Signal<Job>,
     index: usize,
     total: usize,
-    open: RwSignal<Option<usize>>,
+    step: impl Fn(isize) + Copy + Send + Sync + 'static,
     close: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let step = move |delta: isize| {
-        open.update(|o| {
-            if let Some(i) = o {
-                let next = *i as isize + delta;
-                if next >= 0 && (next as usize) < total {
-                    *i = next as usize;
-                }
-            }
-        })
-    };
     let root = NodeRef::<leptos::html::Div>::new();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
         "ArrowLeft" => step(-1),
@@ -152,8 +169,8 @@ fn Viewer(
         }
     });
     let (at_start, at_end) = (index == 0, index + 1 >= total);
-    let r = job.request.clone();
-    let url = job.image_url.clone().unwrap_or_default();
+    let (r, url) =
+        job.with_untracked(|j| (j.request.clone(), j.image_url.clone().unwrap_or_default()));
     let loras = r
         .loras
         .iter()
@@ -198,7 +215,7 @@ fn Viewer(
                         <dt>{T::Seed.tr()}</dt><dd>{r.seed}</dd>
                         <dt>{T::Loras.tr()}</dt><dd>{loras}</dd>
                     </dl>
-                    <ImageActions job=job/>
+                    <ImageActions job=job with_reuse=true/>
                 </div>
             </div>
         </div>

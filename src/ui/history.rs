@@ -20,14 +20,14 @@ pub fn HistoryPanel() -> impl IntoView {
     let retry = Callback::new(move |_| load(!history.loaded_once.get_untracked()));
     // Jobs of this device are shown in Jobs: the history lists the rest,
     // so every picture appears once.
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         history
             .entries
             .get()
             .into_iter()
             .filter(|r| !jobs.knows(&r.hashid))
             .collect::<Vec<_>>()
-    };
+    });
     view! {
         <section class="panel" aria-labelledby="history-title">
             <h2 id="history-title">{T::History.tr()}</h2>
@@ -36,11 +36,11 @@ pub fn HistoryPanel() -> impl IntoView {
                 {move || if history.loaded_once.get() { T::RefreshHistory.tr()() } else { T::LoadHistory.tr()() }}
             </button>
             <ErrorNotice error=history.error retry=retry/>
-            <Show when=move || history.loaded_once.get() && shown().is_empty()>
+            <Show when=move || history.loaded_once.get() && shown.with(Vec::is_empty)>
                 <p class="hint">{T::HistoryEmpty.tr()}</p>
             </Show>
             <ul class="history">
-                <For each=shown key=|r| (r.hashid.clone(), r.status.clone(), r.metadata.jpg.clone()) let:record>
+                <For each=move || shown.get() key=|r| (r.hashid.clone(), r.status.clone(), r.metadata.jpg.clone()) let:record>
                     <HistoryItem record=record/>
                 </For>
             </ul>

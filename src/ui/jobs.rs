@@ -1,15 +1,17 @@
-//! The jobs of this device: one card each, newest first.
+//! The jobs of this device: one card each, newest first. A card follows
+//! its own job's signal and updates in place: its buttons stay the same
+//! elements while the job makes progress, so keyboard focus is kept.
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::actions::ImageActions;
 use super::common::{format_duration, format_moment, iso_moment, scroll_to_form};
-use crate::domain::job::{Job, JobState, MadeAt};
+use crate::domain::job::{Job, JobId, JobState, MadeAt};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
-use crate::state::jobs::JobStore;
+use crate::state::jobs::{JobStore, Kind, Pause, StorageProblem};
 use crate::state::now_ms;
 
 /// Finished jobs shown as cards; the rest are in the gallery.
@@ -18,12 +20,14 @@ const RECENT_FINISHED: usize = 12;
 #[component]
 pub fn JobList() -> impl IntoView {
     let jobs = expect_context::<JobStore>();
+    let lang = use_lang();
     // One clock for all cards, ticking only while some job is unfinished,
     // so that no interval outlives the work it shows.
     let now = RwSignal::new(now_ms());
+    let busy = Memo::new(move |_| jobs.with_lists(|l| !l.unfinished.is_empty()));
     let ticker = StoredValue::new_local(None::<Interval>);
     Effect::new(move |_| {
-        let busy = jobs.jobs.with(|js| js.iter().any(|j| !j.state.is_final()));
+        let busy = busy.get();
         ticker.update_value(|t| {
             *t = busy.then(|| {
                 Interval::new(1000, move || {
@@ -37,46 +41,53 @@ pub fn JobList() -> impl IntoView {
 
     // Every unfinished job, and the most recent finished ones: older
     // pictures live in the gallery, so a long history stays light here.
-    let ids = move || {
-        jobs.jobs.with(|js| {
+    let ids = Memo::new(move |_| {
+        jobs.with_lists(|l| {
             let mut finished = 0;
-            js.iter()
-                .filter(|j| {
-                    if j.state.is_final() {
+            l.all
+                .iter()
+                .filter(|id| {
+                    if l.kind(id) == Some(Kind::Unfinished) {
+                        true
+                    } else {
                         finished += 1;
                         finished <= RECENT_FINISHED
-                    } else {
-                        true
                     }
                 })
-                .map(|j| j.local_id.clone())
+                .cloned()
                 .collect::<Vec<_>>()
         })
-    };
-    let older = move || {
-        jobs.jobs.with(|js| {
-            js.iter()
-                .filter(|j| j.state.is_final())
-                .count()
-                .saturating_sub(RECENT_FINISHED)
+    });
+    let older = Memo::new(move |_| {
+        jobs.with_lists(|l| (l.len() - l.unfinished.len()).saturating_sub(RECENT_FINISHED))
+    });
+    let problem = move || {
+        jobs.storage_problem().map(|p| match p {
+            StorageProblem::MemoryOnly => T::StorageUnavailable.get(lang.get()).to_string(),
+            StorageProblem::Full => T::StorageFull.get(lang.get()).to_string(),
+            StorageProblem::Unreadable(n) => {
+                T::StorageUnreadable.fill(lang.get(), &[&n.to_string()])
+            }
+            StorageProblem::Superseded => T::StorageSuperseded.get(lang.get()).to_string(),
         })
     };
     view! {
         <section class="panel" aria-labelledby="jobs-title">
             <h2 id="jobs-title">{T::Jobs.tr()}</h2>
-            <Show when=move || jobs.storage_error.get()>
-                <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
-            </Show>
-            <Show when=move || jobs.jobs.with(Vec::is_empty)>
+            {move || problem().map(|text| view! { <p class="notice warn" role="status">{text}</p> })}
+            <Show when=move || jobs.first_screen_ready() && ids.with(Vec::is_empty)>
                 <p class="hint">{T::NoJobs.tr()}</p>
             </Show>
             <ul class="jobs">
-                <For each=ids key=|id| id.clone() let:id>
+                <For each=move || ids.get() key=|id| id.clone() let:id>
                     <JobCard id=id/>
                 </For>
             </ul>
-            <Show when=move || { older() > 0 }>
-                <p class="hint">{move || format!("{} {}", older(), T::OlderInGallery.tr()())}</p>
+            <Show when=move || jobs.first_screen_ready()>
+                <crate::app::PerfMark name="kamiya-jobs-ready"/>
+            </Show>
+            <Show when=move || { older.get() > 0 }>
+                <p class="hint">{move || format!("{} {}", older.get(), T::OlderInGallery.tr()())}</p>
             </Show>
         </section>
     }
@@ -86,84 +97,98 @@ pub fn JobList() -> impl IntoView {
 struct Clock(RwSignal<f64>);
 
 #[component]
-fn JobCard(id: String) -> impl IntoView {
+fn JobCard(id: JobId) -> impl IntoView {
     let jobs = expect_context::<JobStore>();
+    let Some(job) = jobs.job(&id) else {
+        return ().into_any();
+    };
     let lang = use_lang();
     let Clock(now) = expect_context::<Clock>();
-    let lookup = id.clone();
-    let job = Memo::new(move |_| jobs.job(&lookup));
     let id = StoredValue::new(id);
+    // Each part of the card reads only what it shows.
+    let state = Memo::new(move |_| job.with(|j| j.state.clone()));
+    let image = Memo::new(move |_| job.with(|j| j.image_url.clone()));
+    let unfinished = Memo::new(move |_| !state.with(JobState::is_final));
+    let done = Memo::new(move |_| state.with(|s| *s == JobState::Generated));
+    let can_check = Memo::new(move |_| job.with(Job::can_check_again));
+    let can_send = Memo::new(move |_| job.with(Job::can_send_again));
+    let card_class = move || match state.get() {
+        JobState::Generated => "job done",
+        JobState::Failed(_) | JobState::TimedOut => "job failed",
+        JobState::Cancelled => "job cancelled",
+        _ => "job pending",
+    };
+    // What a job was asked for never changes.
+    let (request, made) = job.with_untracked(|j| (j.request.clone(), made_at(j, lang)));
+    let title = format!(
+        "{} · {}×{} · {} {}",
+        request.model,
+        request.width,
+        request.height,
+        T::Seed.get(lang.get_untracked()),
+        request.seed
+    );
+    let (width, height) = (request.width, request.height);
+    let prompt = StoredValue::new(request.prompts.clone());
+    let alt = move || {
+        format!(
+            "{}: {}",
+            T::GeneratedImage.get(lang.get()),
+            prompt.get_value()
+        )
+    };
+    let label = title.clone();
+    let send_hint = format!("send-cost-{}", id.get_value());
+    let status = move || job.with(|j| status_line(j, lang.get(), now.get(), jobs));
+    let warning = move || job.with(|j| warning_line(j, lang.get(), jobs));
+    let remove = move |_| jobs.remove(&id.get_value());
 
-    move || {
-        let Some(j) = job.get() else {
-            return ().into_any();
-        };
-        let state = j.state.clone();
-        let title = format!(
-            "{} · {}×{} · {} {}",
-            j.request.model,
-            j.request.width,
-            j.request.height,
-            T::Seed.get(lang.get()),
-            j.request.seed
-        );
-        let image = j.image_url.clone().map(|url| {
-            let alt = format!("{}: {}", T::GeneratedImage.get(lang.get()), j.request.prompts);
-            let href = url.clone();
-            view! {
-                <a href=href target="_blank" rel="noopener noreferrer" class="thumb">
-                    <img src=url alt=alt width=j.request.width height=j.request.height decoding="async"/>
-                </a>
-            }
-        });
-        let pending = !state.is_final();
-        let retryable = matches!(
-            state,
-            JobState::Failed(_) | JobState::TimedOut | JobState::Cancelled
-        );
-        let card_class = match &state {
-            JobState::Generated => "job done",
-            JobState::Failed(_) | JobState::TimedOut => "job failed",
-            JobState::Cancelled => "job cancelled",
-            _ => "job pending",
-        };
-        let job_for_status = j.clone();
-        let job_for_reuse = j.clone();
-        let job_for_actions = j.clone();
-        let done = state == JobState::Generated;
-        let label = title.clone();
-        view! {
-            <li class=card_class>
-                <article aria-label=label>
-                    {image}
-                    <div class="job-body">
-                        <p class="job-status" role="status" aria-live="polite">
-                            {move || status_line(&job_for_status, lang.get(), now.get(), jobs)}
-                        </p>
-                        <p class="job-prompt">{j.request.prompts.clone()}</p>
-                        <p class="job-meta">{title}{made_at(&j, lang)}</p>
-                        {j.last_error.clone().filter(|_| state.is_pending_on_server()).map(|e| view! {
-                            <p class="job-warn">{move || format!("{} {}", T::Retrying.get(lang.get()), e.describe(lang.get()))}</p>
-                        })}
-                        <div class="row">
-                            {pending.then(|| view! {
-                                <button type="button" class="secondary" on:click=move |_| jobs.cancel(&id.get_value())>{T::Cancel.tr()}</button>
-                            })}
-                            {retryable.then(|| view! {
-                                <button type="button" class="secondary" on:click=move |_| jobs.retry(&id.get_value())>{T::Retry.tr()}</button>
-                            })}
-                            {(!done).then(|| view! { <ReuseButton job=job_for_reuse.clone()/> })}
-                            {(!pending).then(|| view! {
-                                <button type="button" class="secondary" on:click=move |_| jobs.remove(&id.get_value())>{T::Remove.tr()}</button>
-                            })}
-                        </div>
-                        {done.then(|| view! { <ImageActions job=job_for_actions/> })}
+    view! {
+        <li class=card_class>
+            <article aria-label=label>
+                {move || image.get().map(|url| {
+                    let href = url.clone();
+                    view! {
+                        <a href=href target="_blank" rel="noopener noreferrer" class="thumb">
+                            <img src=url alt=alt width=width height=height decoding="async"/>
+                        </a>
+                    }
+                })}
+                <div class="job-body">
+                    <p class="job-status" role="status" aria-live="polite">{status}</p>
+                    <p class="job-prompt">{request.prompts.clone()}</p>
+                    <p class="job-meta">{title}{made}</p>
+                    {move || warning().map(|w| view! { <p class="job-warn">{w}</p> })}
+                    <div class="row">
+                        <Show when=move || unfinished.get()>
+                            <button type="button" class="secondary" on:click=move |_| jobs.cancel(&id.get_value())>{T::Cancel.tr()}</button>
+                        </Show>
+                        <Show when=move || can_check.get()>
+                            <button type="button" class="secondary" on:click=move |_| jobs.check_again(&id.get_value())>{T::CheckAgain.tr()}</button>
+                        </Show>
+                        <Show when=move || can_send.get()>
+                            {
+                                let hint = send_hint.clone();
+                                view! {
+                                    <button type="button" class="secondary" aria-describedby=hint.clone()
+                                        on:click=move |_| jobs.send_again(&id.get_value())>{T::SendAgain.tr()}</button>
+                                    <span id=hint class="hint">{T::SendAgainCost.tr()}</span>
+                                }
+                            }
+                        </Show>
+                        <ReuseButton id=id.get_value()/>
+                        <Show when=move || !unfinished.get()>
+                            <button type="button" class="secondary" on:click=remove>{T::Remove.tr()}</button>
+                        </Show>
                     </div>
-                </article>
-            </li>
-        }
-        .into_any()
+                    <Show when=move || done.get()>
+                        <ImageActions job=job with_reuse=false/>
+                    </Show>
+                </div>
+            </article>
+        </li>
     }
+    .into_any()
 }
 
 /// " · 14:03" in the language, or the server's own text as it came.
@@ -181,30 +206,32 @@ fn made_at(job: &Job, lang: Signal<Lang>) -> impl IntoView {
 }
 
 #[component]
-fn ReuseButton(job: Job) -> impl IntoView {
+fn ReuseButton(id: JobId) -> impl IntoView {
+    let jobs = expect_context::<JobStore>();
     let draft = expect_context::<DraftStore>();
     let config = expect_context::<ConfigStore>();
     let reuse = move |_| {
+        let Some(request) = jobs
+            .job(&id)
+            .map(|j| j.with_untracked(|j| j.request.clone()))
+        else {
+            return;
+        };
         let c = config.config.get_untracked().unwrap_or_default();
-        draft.reuse(&job.request, &c);
+        draft.reuse(&request, &c);
         scroll_to_form();
     };
     view! { <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button> }
 }
 
 fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
-    let zh = lang == Lang::Zh;
     let mut line = job.state.describe(lang);
     if job.state == JobState::Submitting && job.last_error.is_some() {
         line = T::CheckingReceived.get(lang).to_string();
     }
     if job.state == JobState::Queued {
-        if let Some(pos) = jobs.queue_position(&job.local_id) {
-            line = if zh {
-                format!("{line}：第 {pos} 位")
-            } else {
-                format!("{line}: #{pos} in line")
-            };
+        if let Some(pos) = jobs.queue_position(&job.id) {
+            line = T::QueuePosition.fill(lang, &[&line, &pos.to_string()]);
         }
     }
     let start = job.submitted_at.unwrap_or(job.queued_at);
@@ -216,12 +243,28 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
         let left = jobs.expected_ms(&job.request) - (now - start);
         if left > 1000.0 {
             let left = format_duration(left);
-            line.push_str(&if zh {
-                format!(" · 预计还需 {left}")
-            } else {
-                format!(" · about {left} left")
-            });
+            line.push_str(&format!(" · {}", T::TimeLeft.fill(lang, &[&left])));
         }
     }
     line
+}
+
+/// Why an unfinished job is waiting, or the last problem it ran into.
+fn warning_line(job: &Job, lang: Lang, jobs: JobStore) -> Option<String> {
+    let waiting = job.state.is_pending_on_server() || job.state == JobState::Queued;
+    if !waiting {
+        return None;
+    }
+    let refused = matches!(job.last_error, Some(crate::api::ApiError::Unauthorized(_)));
+    match jobs.pause() {
+        Some(Pause::NeedsKey) => return Some(T::PausedNeedsKey.get(lang).into()),
+        Some(Pause::KeyRefused) => return Some(T::PausedKeyRefused.get(lang).into()),
+        Some(Pause::Offline) => return Some(T::PausedOffline.get(lang).into()),
+        None if refused => return Some(T::PausedKeyRefused.get(lang).into()),
+        None => {}
+    }
+    let e = job.last_error.as_ref()?;
+    job.state
+        .is_pending_on_server()
+        .then(|| format!("{} {}", T::Retrying.get(lang), e.describe(lang)))
 }

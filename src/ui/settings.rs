@@ -19,9 +19,9 @@ pub fn SettingsPanel() -> impl IntoView {
     let check = move |_| account.check(settings, move || config.load(settings));
     // A returning user (a key is kept) comes to make pictures: the settings
     // start folded to one line, so the form is on the first screen.
-    let start_open = settings.key.with_untracked(String::is_empty);
+    let start_open = !settings.has_key_untracked();
     let summary = move || {
-        let url = settings.base_url.get();
+        let url = settings.base_url();
         let host = url
             .split_once("://")
             .map_or(url.as_str(), |(_, rest)| rest)
@@ -52,15 +52,15 @@ pub fn SettingsPanel() -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     aria-describedby="base-url-help"
-                    aria-invalid=move || settings.base_url_problem().is_some().to_string()
-                    prop:value=move || settings.base_url.get()
-                    on:input=move |ev| settings.base_url.set(event_target_value(&ev).trim().to_string())
+                    aria-invalid=move || (!settings.base_url_ok()).to_string()
+                    prop:value=move || settings.base_url()
+                    on:input=move |ev| settings.set_base_url(event_target_value(&ev).trim().to_string())
                 />
-                <p id="base-url-help" class=move || if settings.base_url_problem().is_some() { "field-error" } else { "hint" }>
-                    {move || if settings.base_url_problem().is_some() {
-                        T::BaseUrlInvalid.tr()()
-                    } else {
+                <p id="base-url-help" class=move || if settings.base_url_ok() { "hint" } else { "field-error" }>
+                    {move || if settings.base_url_ok() {
                         T::BaseUrlHint.tr()()
+                    } else {
+                        T::BaseUrlInvalid.tr()()
                     }}
                 </p>
             </div>
@@ -73,8 +73,8 @@ pub fn SettingsPanel() -> impl IntoView {
                         autocomplete="off"
                         spellcheck="false"
                         placeholder="sk-…"
-                        prop:value=move || settings.key.get()
-                        on:input=move |ev| settings.key.set(event_target_value(&ev).trim().to_string())
+                        prop:value=move || settings.key()
+                        on:input=move |ev| settings.set_key(event_target_value(&ev).trim().to_string())
                     />
                     <button
                         type="button"
@@ -99,13 +99,13 @@ pub fn SettingsPanel() -> impl IntoView {
                 <select
                     id="language"
                     on:change=move |ev| {
-                        settings.lang_choice.set(match event_target_value(&ev).as_str() {
+                        settings.set_lang(match event_target_value(&ev).as_str() {
                             "en" => Some(Lang::En),
                             "zh" => Some(Lang::Zh),
                             _ => None,
                         })
                     }
-                    prop:value=move || match settings.lang_choice.get() {
+                    prop:value=move || match settings.lang_choice() {
                         Some(Lang::En) => "en",
                         Some(Lang::Zh) => "zh",
                         None => "auto",
@@ -119,10 +119,10 @@ pub fn SettingsPanel() -> impl IntoView {
             <div class="field">
                 <label for="theme">{T::Theme.tr()}</label>
                 <select id="theme"
-                    prop:value=move || settings.theme.get().unwrap_or_else(|| "system".into())
+                    prop:value=move || settings.theme().unwrap_or_else(|| "system".into())
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        settings.theme.set((v == "light" || v == "dark").then_some(v));
+                        settings.set_theme(Some(v));
                     }>
                     <option value="system">{T::ThemeSystem.tr()}</option>
                     <option value="light">{T::ThemeLight.tr()}</option>
@@ -133,16 +133,16 @@ pub fn SettingsPanel() -> impl IntoView {
                 <label for="max-in-flight">{T::MaxInFlight.tr()}</label>
                 <input id="max-in-flight" type="number" min="1" max="8" step="1" inputmode="numeric"
                     aria-describedby="max-in-flight-help"
-                    prop:value=move || settings.max_in_flight.get().to_string()
+                    prop:value=move || settings.max_in_flight().to_string()
                     on:change=move |ev| {
                         // Out of range or not a number: back to the nearest allowed value.
                         let v = event_target_value(&ev).trim().parse::<i64>().unwrap_or(2).clamp(1, 8) as u32;
-                        settings.max_in_flight.set(v);
+                        settings.set_max_in_flight(v);
                     }/>
                 <p id="max-in-flight-help" class="hint">{T::MaxInFlightHint.tr()}</p>
             </div>
             <NotifyChoice/>
-            <Show when=move || settings.storage_error.get()>
+            <Show when=move || settings.save_problem.get().is_some()>
                 <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
             </Show>
             <button type="button" on:click=check disabled=move || account.state.get() == CheckState::Checking>
@@ -161,13 +161,13 @@ fn NotifyChoice() -> impl IntoView {
     let change = move |ev: leptos::ev::Event| {
         refused.set(None);
         if !event_target_checked(&ev) {
-            settings.notify.set(false);
+            settings.set_notify(false);
             return;
         }
         // The browser asks only now, when the user turned this on.
         notify::request(move |answer| {
             let granted = answer == Permission::Granted;
-            settings.notify.try_set(granted);
+            settings.set_notify(granted);
             if !granted {
                 refused.try_set(Some(answer));
             }
@@ -175,7 +175,7 @@ fn NotifyChoice() -> impl IntoView {
     };
     view! {
         <div class="choice">
-            <input type="checkbox" id="notify" prop:checked=move || settings.notify.get() on:change=change/>
+            <input type="checkbox" id="notify" prop:checked=move || settings.notify() on:change=change/>
             <label for="notify">{T::NotifyWhenReady.tr()}</label>
         </div>
         {move || refused.get().map(|p| view! {
@@ -195,8 +195,8 @@ fn KeyPlaceChoice(place: KeyPlace, id: &'static str, label: T) -> impl IntoView 
                 type="radio"
                 name="key-place"
                 id=id
-                prop:checked=move || settings.key_place.get() == place
-                on:change=move |_| settings.key_place.set(place)
+                prop:checked=move || settings.key_place() == place
+                on:change=move |_| settings.set_key_place(place)
             />
             <label for=id>{label.tr()}</label>
         </div>

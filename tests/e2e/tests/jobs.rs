@@ -114,7 +114,7 @@ async fn a_generate_that_never_arrived_ends_as_interrupted_and_can_be_retried() 
         .await;
     h.wait_text("It was not sent again by itself", LONG).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 0);
-    h.click("Retry").await;
+    h.click("Send again").await;
     wait_for_images(&h, 1, LONG).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 1);
     h.close().await;

@@ -122,7 +122,7 @@ async fn a_server_error_on_generate_keeps_the_form_and_can_be_retried() {
         .await;
     assert_eq!(h.value("Prompt").await, "a cat on a roof");
     assert_eq!(h.value("Steps").await, "30");
-    h.click("Retry").await;
+    h.click("Send again").await;
     wait_for_image(&h, 1).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 1);
     h.close().await;

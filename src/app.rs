@@ -17,7 +17,7 @@ use crate::ui::{
 /// the views below. Public so that component tests set up the same way.
 pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let settings = SettingsStore::load();
-    provide_lang(settings);
+    provide_lang(settings.lang_choice.into());
     let config = ConfigStore::new();
     let jobs = JobStore::load(settings);
     provide_context(settings);

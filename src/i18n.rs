@@ -1,10 +1,12 @@
 //! Chinese and English. Every UI string is a [`T`] with both texts side by
-//! side, so a missing translation is a compile error, not a blank.
+//! side, so a missing translation is a compile error, not a blank. This
+//! module sits below every other: it knows the language only as a value
+//! handed to it, never the stores that keep the user's choice.
+
+use std::fmt::{Display, Write};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::state::settings::SettingsStore;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
@@ -42,10 +44,10 @@ pub fn browser_lang() -> Lang {
 #[derive(Clone, Copy)]
 struct LangContext(Memo<Lang>);
 
-/// Makes the language (the user's choice, else the browser's) available to
-/// every view below.
-pub fn provide_lang(settings: SettingsStore) -> Memo<Lang> {
-    let lang = Memo::new(move |_| settings.lang());
+/// Makes the language (the user's `choice`, else the browser's) available
+/// to every view below.
+pub fn provide_lang(choice: Signal<Option<Lang>>) -> Memo<Lang> {
+    let lang = Memo::new(move |_| choice.get().unwrap_or_else(browser_lang));
     provide_context(LangContext(lang));
     lang
 }
@@ -69,6 +71,9 @@ macro_rules! texts {
                 }
             }
         }
+
+        #[cfg(test)]
+        const ALL: &[T] = &[$(T::$key),*];
     };
 }
 
@@ -78,6 +83,39 @@ impl T {
         let lang = use_lang();
         move || self.get(lang.get())
     }
+
+    /// A text with values: each `{0}`, `{1}`… of the template becomes that
+    /// argument. Numbered, not ordered, because the two languages put the
+    /// values of one sentence in different places.
+    pub fn fill(self, lang: Lang, args: &[&dyn Display]) -> String {
+        fill_in(self.get(lang), args)
+    }
+}
+
+fn fill_in(template: &str, args: &[&dyn Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let slot = after.split_once('}').and_then(|(n, tail)| {
+            let arg = args.get(n.parse::<usize>().ok()?)?;
+            Some((arg, tail))
+        });
+        match slot {
+            Some((arg, tail)) => {
+                let _ = write!(out, "{arg}");
+                rest = tail;
+            }
+            // Not a placeholder: a brace the sentence itself contains.
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 texts! {
@@ -226,5 +264,38 @@ mod tests {
             assert!(!t.get(Lang::En).is_empty() && !t.get(Lang::Zh).is_empty());
             assert_ne!(t.get(Lang::En), t.get(Lang::Zh));
         }
+    }
+
+    /// The placeholders of a template, in order of appearance.
+    fn slots(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}'))
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.parse::<usize>().is_ok())
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn both_languages_take_the_same_values() {
+        for t in ALL {
+            assert_eq!(slots(t.get(Lang::En)), slots(t.get(Lang::Zh)), "{t:?}");
+            assert!(!t.get(Lang::En).is_empty() && !t.get(Lang::Zh).is_empty());
+        }
+    }
+
+    #[test]
+    fn templates_are_filled_by_number() {
+        assert_eq!(fill_in("{1} of {0}", &[&"a", &2]), "2 of a");
+        assert_eq!(fill_in("no values", &[&1]), "no values");
+        assert_eq!(fill_in("{0}{0}", &[&'x']), "xx");
+        // Braces that are not placeholders stay, and so do missing values.
+        assert_eq!(fill_in("{a} {2} {", &[&1]), "{a} {2} {");
+        // A value is never read as a template itself.
+        assert_eq!(fill_in("“{0}”", &[&"{0}{1}"]), "“{0}{1}”");
+        assert_eq!(fill_in("{0}", &[&format!("{:.1}", 143.99)]), "144.0");
     }
 }

@@ -125,12 +125,6 @@ impl SettingsStore {
         });
     }
 
-    pub fn lang(&self) -> Lang {
-        self.lang_choice
-            .get()
-            .unwrap_or_else(crate::i18n::browser_lang)
-    }
-
     pub fn lang_untracked(&self) -> Lang {
         self.lang_choice
             .get_untracked()

@@ -43,14 +43,6 @@ impl ApiError {
         }
     }
 
-    /// The server says the thing asked for does not exist (a job it forgot).
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Http { status: 404, .. } | ApiError::Api { status: 404, .. }
-        )
-    }
-
     /// A sentence a user understands, in their language. Server text is
     /// quoted as it came: it is often Chinese and the most precise clue.
     pub fn describe(&self, lang: Lang) -> String {
@@ -183,24 +175,5 @@ mod tests {
             message: Some("  ".into()),
         };
         assert!(!http.describe(Lang::En).contains("said"));
-    }
-
-    #[test]
-    fn not_found_is_recognised_in_both_forms() {
-        assert!(ApiError::Http {
-            status: 404,
-            message: None
-        }
-        .is_not_found());
-        assert!(ApiError::Api {
-            status: 404,
-            message: "任务不存在".into()
-        }
-        .is_not_found());
-        assert!(!ApiError::Http {
-            status: 500,
-            message: None
-        }
-        .is_not_found());
     }
 }

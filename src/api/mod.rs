@@ -97,10 +97,6 @@ impl Client {
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
     pub fn has_key(&self) -> bool {
         !self.key.is_empty()
     }

@@ -132,10 +132,6 @@ impl SettingsStore {
     }
 
     /// The client for the current settings, or why there is none.
-    pub fn client(&self) -> Result<Client, ApiError> {
-        Client::new(&self.base_url.get(), &self.key.get())
-    }
-
     pub fn client_untracked(&self) -> Result<Client, ApiError> {
         Client::new(&self.base_url.get_untracked(), &self.key.get_untracked())
     }

@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-
 /// How a source whose shape differs from the output is made to fit it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FitMode {
@@ -170,31 +168,6 @@ pub const MAX_SOURCE_PIXELS: u64 = 50_000_000;
 pub enum SourceProblem {
     Empty,
     TooLarge { w: u32, h: u32 },
-}
-
-impl SourceProblem {
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        let limit = MAX_SOURCE_PIXELS / 1_000_000;
-        match *self {
-            SourceProblem::Empty => if zh {
-                "图片为空（宽或高为 0）。"
-            } else {
-                "The image is empty (its width or height is 0)."
-            }
-            .into(),
-            SourceProblem::TooLarge { w, h } => {
-                let mp = (u64::from(w) * u64::from(h)) as f64 / 1e6;
-                if zh {
-                    format!("图片为 {w}×{h}（{mp:.1} 百万像素），超过了 {limit} 百万像素的上限。")
-                } else {
-                    format!(
-                        "The image is {w}×{h} ({mp:.1} megapixels); the limit is {limit} megapixels."
-                    )
-                }
-            }
-        }
-    }
 }
 
 /// Whether a source of this size may be decoded.
@@ -391,20 +364,5 @@ mod tests {
                 h: u32::MAX
             })
         );
-    }
-
-    #[test]
-    fn source_problems_are_described_in_both_languages() {
-        let big = SourceProblem::TooLarge {
-            w: 12_000,
-            h: 12_000,
-        };
-        let en = big.describe(Lang::En);
-        let zh = big.describe(Lang::Zh);
-        assert!(en.contains("12000×12000") && en.contains("144.0") && en.contains("50"));
-        assert!(zh.contains("12000×12000") && zh.contains("百万像素"));
-        let empty = SourceProblem::Empty;
-        assert_ne!(empty.describe(Lang::En), empty.describe(Lang::Zh));
-        assert!(!empty.describe(Lang::Zh).is_empty());
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::storage::{self, Area};
-use crate::api::{normalize_base_url, ApiError, Client};
+use crate::api::{normalize_base_url, ApiError, BaseUrlProblem, Client};
 use crate::i18n::Lang;
 
 /// The API base URL when the user has not set one. A deployment can pick
@@ -136,8 +136,8 @@ impl SettingsStore {
         Client::new(&self.base_url.get_untracked(), &self.key.get_untracked())
     }
 
-    /// A message for the base-URL field, if what is typed is unusable.
-    pub fn base_url_problem(&self) -> Option<String> {
+    /// What is wrong with the base URL as typed, if anything.
+    pub fn base_url_problem(&self) -> Option<BaseUrlProblem> {
         normalize_base_url(&self.base_url.get()).err()
     }
 

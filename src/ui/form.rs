@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::common::ErrorNotice;
 use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
+use super::words::Describe;
 use crate::api::JobType;
 use crate::api::{GenerateRequest, ImageConfig};
 use crate::domain::a1111;

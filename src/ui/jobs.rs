@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::actions::ImageActions;
 use super::common::{format_duration, format_moment, iso_moment, scroll_to_form};
+use super::words::Describe;
 use crate::domain::job::{Job, JobState, MadeAt};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
@@ -193,18 +194,13 @@ fn ReuseButton(job: Job) -> impl IntoView {
 }
 
 fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
-    let zh = lang == Lang::Zh;
     let mut line = job.state.describe(lang);
     if job.state == JobState::Submitting && job.last_error.is_some() {
         line = T::CheckingReceived.get(lang).to_string();
     }
     if job.state == JobState::Queued {
         if let Some(pos) = jobs.queue_position(&job.local_id) {
-            line = if zh {
-                format!("{line}：第 {pos} 位")
-            } else {
-                format!("{line}: #{pos} in line")
-            };
+            line = T::InLine.fill(lang, &[&line, &pos]);
         }
     }
     let start = job.submitted_at.unwrap_or(job.queued_at);
@@ -215,12 +211,8 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
     if job.state.is_pending_on_server() {
         let left = jobs.expected_ms(&job.request) - (now - start);
         if left > 1000.0 {
-            let left = format_duration(left);
-            line.push_str(&if zh {
-                format!(" · 预计还需 {left}")
-            } else {
-                format!(" · about {left} left")
-            });
+            let left = T::TimeLeft.fill(lang, &[&format_duration(left)]);
+            line.push_str(&format!(" · {left}"));
         }
     }
     line

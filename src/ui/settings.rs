@@ -217,11 +217,7 @@ fn AccountStatus() -> impl IntoView {
                 CheckState::Checking => Some(view! { <p class="hint">{T::Checking.tr()}</p> }.into_any()),
                 CheckState::Ok(d) => {
                     let credit = d.credit.map(format_credit).unwrap_or_else(|| "?".into());
-                    let active = match (d.active, lang.get()) {
-                        (Some(false), Lang::Zh) => "（未激活）",
-                        (Some(false), Lang::En) => " (inactive)",
-                        _ => "",
-                    };
+                    let active = if d.active == Some(false) { T::Inactive.get(lang.get()) } else { "" };
                     Some(view! {
                         <div class="notice ok">
                             <p>{T::Connected.tr()}</p>

@@ -264,6 +264,15 @@ texts! {
     BaseUrlNotHttp => "the API base URL must start with http:// or https://", "the API base URL must start with http:// or https://";
     BaseUrlCredentials => "the API base URL must not contain a user name or password", "the API base URL must not contain a user name or password";
     BaseUrlQuery => "the API base URL must not contain ? or #", "the API base URL must not contain ? or #";
+    FilledPrompts => "prompts", "prompts";
+    FilledNegative => "negative", "negative";
+    FilledSteps => "steps", "steps";
+    FilledSampler => "sampler", "sampler";
+    FilledCfg => "cfg", "cfg";
+    FilledSeed => "seed", "seed";
+    FilledSize => "size", "size";
+    FilledModel => "model", "model";
+    FilledLoras => "loras", "loras";
     SettingsUnusable => "the browser cannot make a request to this API base URL", "浏览器无法向此 API 地址发出请求";
     WaitingToBeSent => "Waiting to be sent", "排队中（本地）";
     Submitting => "Submitting…", "提交中…";

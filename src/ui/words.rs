@@ -4,6 +4,7 @@
 //! [`T::fill`]. No browser calls here, so the tests run natively.
 
 use crate::api::{ApiError, BaseUrlProblem, SettingProblem};
+use crate::domain::a1111::Filled;
 use crate::domain::fit::{SourceProblem, MAX_SOURCE_PIXELS};
 use crate::domain::job::{FailReason, JobState, Progress};
 use crate::domain::params::Problem;
@@ -154,6 +155,21 @@ fn link_field(field: ShareField) -> T {
         ShareField::Height => T::LinkHeight,
         ShareField::Model => T::LinkModel,
         ShareField::Loras => T::LinkLoras,
+    }
+}
+
+/// The name of a part of the form that pasted parameters filled.
+pub fn filled(part: Filled) -> T {
+    match part {
+        Filled::Prompts => T::FilledPrompts,
+        Filled::Negative => T::FilledNegative,
+        Filled::Steps => T::FilledSteps,
+        Filled::Sampler => T::FilledSampler,
+        Filled::Cfg => T::FilledCfg,
+        Filled::Seed => T::FilledSeed,
+        Filled::Size => T::FilledSize,
+        Filled::Model => T::FilledModel,
+        Filled::Loras => T::FilledLoras,
     }
 }
 
@@ -367,6 +383,15 @@ mod tests {
             ShareError::TooLarge.describe(En),
             "The link is too long (over 16 KB)."
         );
+    }
+
+    #[test]
+    fn filled_parts_are_named_as_before() {
+        let parts = [Filled::Negative, Filled::Cfg, Filled::Loras];
+        for lang in [En, Zh] {
+            let names: Vec<_> = parts.iter().map(|p| filled(*p).get(lang)).collect();
+            assert_eq!(names.join(", "), "negative, cfg, loras");
+        }
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! One error type for every way a call to the Kamiya API can fail. It says
 //! what went wrong, never in words: the views word it (`ui::words`).
 
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum ApiError {
@@ -30,7 +29,7 @@ pub enum ApiError {
     Malformed(String),
     /// A check in the client itself, before anything was sent.
     #[error("invalid setting: {0:?}")]
-    Setting(#[serde(deserialize_with = "setting_problem")] SettingProblem),
+    Setting(SettingProblem),
 }
 
 impl ApiError {
@@ -45,8 +44,10 @@ impl ApiError {
     }
 }
 
-/// Why the settings give no client, or no request.
+/// Why the settings give no client, or no request. Stored as a string, as
+/// earlier versions stored it (see `BaseUrlProblem::stored_as`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum SettingProblem {
     BaseUrl(BaseUrlProblem),
     /// The browser would not build a request from settings that passed our
@@ -57,7 +58,7 @@ pub enum SettingProblem {
 
 /// What is wrong with a typed API base URL (see
 /// [`normalize_base_url`](super::normalize_base_url)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BaseUrlProblem {
     Empty,
     /// Not http(s): the key must never be sent anywhere else.
@@ -68,33 +69,48 @@ pub enum BaseUrlProblem {
     QueryOrFragment,
 }
 
-/// Jobs refused before this problem was typed were stored with the English
-/// sentence the client made then. They are read back as the problem that
-/// sentence named, so that no stored job becomes unreadable.
-fn setting_problem<'de, D: Deserializer<'de>>(d: D) -> Result<SettingProblem, D::Error> {
-    const SENTENCES: [(&str, BaseUrlProblem); 4] = [
-        ("the API base URL is empty", BaseUrlProblem::Empty),
-        (
-            "the API base URL must start with http:// or https://",
-            BaseUrlProblem::NotHttp,
-        ),
-        (
-            "the API base URL must not contain a user name or password",
-            BaseUrlProblem::Credentials,
-        ),
-        (
-            "the API base URL must not contain ? or #",
-            BaseUrlProblem::QueryOrFragment,
-        ),
+impl BaseUrlProblem {
+    const ALL: [BaseUrlProblem; 4] = [
+        BaseUrlProblem::Empty,
+        BaseUrlProblem::NotHttp,
+        BaseUrlProblem::Credentials,
+        BaseUrlProblem::QueryOrFragment,
     ];
-    match Value::deserialize(d)? {
-        Value::String(old) => Ok(SENTENCES
+
+    /// How the problem is stored in a job: the sentence versions before it
+    /// was typed kept there. So jobs they stored read back as typed
+    /// problems, and a tab still running one reads what this one stores.
+    /// Never shown: the views word problems themselves.
+    fn stored_as(self) -> &'static str {
+        match self {
+            BaseUrlProblem::Empty => "the API base URL is empty",
+            BaseUrlProblem::NotHttp => "the API base URL must start with http:// or https://",
+            BaseUrlProblem::Credentials => {
+                "the API base URL must not contain a user name or password"
+            }
+            BaseUrlProblem::QueryOrFragment => "the API base URL must not contain ? or #",
+        }
+    }
+}
+
+impl From<SettingProblem> for String {
+    fn from(problem: SettingProblem) -> String {
+        match problem {
+            SettingProblem::BaseUrl(p) => p.stored_as().to_string(),
+            SettingProblem::Unusable(detail) => detail,
+        }
+    }
+}
+
+impl From<String> for SettingProblem {
+    fn from(stored: String) -> SettingProblem {
+        match BaseUrlProblem::ALL
             .into_iter()
-            .find(|(sentence, _)| *sentence == old)
-            .map_or(SettingProblem::Unusable(old), |(_, p)| {
-                SettingProblem::BaseUrl(p)
-            })),
-        typed => serde_json::from_value(typed).map_err(serde::de::Error::custom),
+            .find(|p| p.stored_as() == stored)
+        {
+            Some(p) => SettingProblem::BaseUrl(p),
+            None => SettingProblem::Unusable(stored),
+        }
     }
 }
 
@@ -130,24 +146,24 @@ mod tests {
     }
 
     #[test]
-    fn setting_problems_stored_as_sentences_are_still_read() {
+    fn setting_problems_are_stored_as_earlier_versions_stored_them() {
         let read = |json: &str| serde_json::from_str::<ApiError>(json).unwrap();
-        assert_eq!(
-            read(r#"{"Setting":"the API base URL must not contain ? or #"}"#),
-            ApiError::Setting(SettingProblem::BaseUrl(BaseUrlProblem::QueryOrFragment))
-        );
+        let query = ApiError::Setting(SettingProblem::BaseUrl(BaseUrlProblem::QueryOrFragment));
+        let stored = r#"{"Setting":"the API base URL must not contain ? or #"}"#;
+        assert_eq!(read(stored), query);
+        assert_eq!(serde_json::to_string(&query).unwrap(), stored);
         assert_eq!(
             read(r#"{"Setting":"JsError { message: \"bad URL\" }"}"#),
             ApiError::Setting(SettingProblem::Unusable(
                 "JsError { message: \"bad URL\" }".into()
             ))
         );
-        for e in [
-            ApiError::Setting(SettingProblem::BaseUrl(BaseUrlProblem::Empty)),
-            ApiError::Setting(SettingProblem::Unusable("x".into())),
-        ] {
+        for p in BaseUrlProblem::ALL {
+            let e = ApiError::Setting(SettingProblem::BaseUrl(p));
             let json = serde_json::to_string(&e).unwrap();
             assert_eq!(read(&json), e, "{json}");
         }
+        let e = ApiError::Setting(SettingProblem::Unusable("x".into()));
+        assert_eq!(read(&serde_json::to_string(&e).unwrap()), e);
     }
 }

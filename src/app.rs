@@ -16,7 +16,7 @@ use crate::ui::{
 /// the views below. Public so that component tests set up the same way.
 pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let settings = SettingsStore::load();
-    provide_lang(settings);
+    provide_lang(settings.lang_choice_signal());
     let page = Page::watch();
     let config = ConfigStore::new();
     let jobs = JobStore::start(settings, page.visible, page.online);

@@ -1,10 +1,12 @@
 //! Chinese and English. Every UI string is a [`T`] with both texts side by
-//! side, so a missing translation is a compile error, not a blank.
+//! side, so a missing translation is a compile error, not a blank. This
+//! module sits below every other: it knows the language only as a value
+//! handed to it, never the stores that keep the user's choice.
+
+use std::fmt::{Display, Write};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::state::settings::SettingsStore;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
@@ -42,10 +44,10 @@ pub fn browser_lang() -> Lang {
 #[derive(Clone, Copy)]
 struct LangContext(Memo<Lang>);
 
-/// Makes the language (the user's choice, else the browser's) available to
-/// every view below.
-pub fn provide_lang(settings: SettingsStore) -> Memo<Lang> {
-    let lang = Memo::new(move |_| settings.lang());
+/// Makes the language (the user's `choice`, else the browser's) available
+/// to every view below.
+pub fn provide_lang(choice: Signal<Option<Lang>>) -> Memo<Lang> {
+    let lang = Memo::new(move |_| choice.get().unwrap_or_else(browser_lang));
     provide_context(LangContext(lang));
     lang
 }
@@ -64,29 +66,57 @@ macro_rules! texts {
 
         impl T {
             pub fn get(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $((T::$key, Lang::En) => $en, (T::$key, Lang::Zh) => $zh,)*
-                }
+                // A table, not a match: one load instead of a branch per
+                // text, which is less wasm.
+                const TEXTS: &[[&str; 2]] = &[$([$en, $zh]),*];
+                TEXTS[self as usize][lang as usize]
             }
         }
+
+        #[cfg(test)]
+        const ALL: &[T] = &[$(T::$key),*];
     };
 }
 
 impl T {
-    /// The text with `{0}`, `{1}`… replaced by `args`.
-    pub fn fill(self, lang: Lang, args: &[&str]) -> String {
-        let mut out = self.get(lang).to_string();
-        for (i, a) in args.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), a);
-        }
-        out
-    }
-
     /// A reactive text for views: follows language changes.
     pub fn tr(self) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         let lang = use_lang();
         move || self.get(lang.get())
     }
+
+    /// A text with values: each `{0}`, `{1}`… of the template becomes that
+    /// argument. Numbered, not ordered, because the two languages put the
+    /// values of one sentence in different places.
+    pub fn fill(self, lang: Lang, args: &[&dyn Display]) -> String {
+        fill_in(self.get(lang), args)
+    }
+}
+
+fn fill_in(template: &str, args: &[&dyn Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let slot = after.split_once('}').and_then(|(n, tail)| {
+            let arg = args.get(n.parse::<usize>().ok()?)?;
+            Some((arg, tail))
+        });
+        match slot {
+            Some((arg, tail)) => {
+                let _ = write!(out, "{arg}");
+                rest = tail;
+            }
+            // Not a placeholder: a brace the sentence itself contains.
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 texts! {
@@ -200,8 +230,6 @@ texts! {
     CheckAgain => "Check again", "再次查询";
     SendAgain => "Send again", "重新发送";
     SendAgainCost => "Sends a new request: it uses credit again.", "将作为新请求发送，会再次消耗额度。";
-    QueuePosition => "{0}: #{1} in line", "{0}：第 {1} 位";
-    TimeLeft => "about {0} left", "预计还需 {0}";
     PausedNeedsKey => "Paused: enter your API key in Settings; it continues by itself.", "已暂停：请在设置中填写 API 密钥，之后会自动继续。";
     PausedKeyRefused => "Paused: the server refused the API key. Enter a working key in Settings; it continues by itself.", "已暂停：服务器拒绝了 API 密钥。请在设置中填写有效的密钥，之后会自动继续。";
     PausedOffline => "Waiting for the network; it continues by itself.", "等待网络连接，恢复后会自动继续。";
@@ -226,6 +254,80 @@ texts! {
     HistoryEmpty => "No past jobs on this account.", "此账户还没有历史任务。";
     LoadMore => "Load more", "加载更多";
     Loading => "Loading…", "加载中…";
+    Inactive => " (inactive)", "（未激活）";
+    ImageReady => "Kamiya Studio: image ready", "Kamiya Studio：图片已生成";
+
+    // What `ui::words` makes of typed reasons and states. `{0}`, `{1}`…
+    // are the values (see `T::fill`).
+    ServerSaid => "The server said: “{0}”", "服务器说：“{0}”";
+    NetworkFailed => "Could not reach the API server (offline, wrong address, or blocked by the browser's cross-origin (CORS) rules). Check your connection and the API base URL setting; if you use a proxy, enter its address there.", "无法连接到 API 服务器（网络断开、地址错误，或被浏览器的跨域（CORS）策略拦截）。请检查网络和“API 地址”设置；如需代理，请在设置中填写代理地址。";
+    NoAnswerWithin => "The server did not answer within {0} s. Try again in a moment.", "服务器在 {0} 秒内没有回应，请稍后重试。";
+    KeyRefused => "The API key was refused: check the key in Settings.", "API 密钥无效或已过期：请在设置中检查密钥。";
+    TooManyRequests => "Too many requests: wait a little and try again.", "请求太频繁，请稍后再试。";
+    ServerFault => "The server had a problem (HTTP {0}). Try again later.", "服务器出错（HTTP {0}），请稍后重试。";
+    RequestRefused => "The request was refused (HTTP {0}).", "请求被拒绝（HTTP {0}）。";
+    ApiStatus => "The API answered with an error (status {0}).", "API 返回错误（状态 {0}）。";
+    Malformed => "The server's answer could not be understood (a proxy or server fault?). Try again later.", "服务器的回应无法识别（可能是代理或服务器故障），请稍后重试。";
+    CheckSettings => "Check your settings: {0}", "设置有误：{0}";
+    // Shown in English in both languages since the first version; kept so.
+    BaseUrlEmpty => "the API base URL is empty", "the API base URL is empty";
+    BaseUrlNotHttp => "the API base URL must start with http:// or https://", "the API base URL must start with http:// or https://";
+    BaseUrlCredentials => "the API base URL must not contain a user name or password", "the API base URL must not contain a user name or password";
+    BaseUrlQuery => "the API base URL must not contain ? or #", "the API base URL must not contain ? or #";
+    FilledPrompts => "prompts", "prompts";
+    FilledNegative => "negative", "negative";
+    FilledSteps => "steps", "steps";
+    FilledSampler => "sampler", "sampler";
+    FilledCfg => "cfg", "cfg";
+    FilledSeed => "seed", "seed";
+    FilledSize => "size", "size";
+    FilledModel => "model", "model";
+    FilledLoras => "loras", "loras";
+    SettingsUnusable => "the browser cannot make a request to this API base URL", "浏览器无法向此 API 地址发出请求";
+    WaitingToBeSent => "Waiting to be sent", "排队中（本地）";
+    Submitting => "Submitting…", "提交中…";
+    Accepted => "Accepted, waiting", "已提交，等待生成";
+    InProgress => "In progress ({0})", "生成中（{0}）";
+    TookTooLong => "Took too long; stopped checking. It may still appear in History later.", "等待太久，已停止查询。稍后可在历史记录中查看。";
+    Cancelled => "Cancelled", "已取消";
+    FailedWith => "Failed ({0})", "失败（{0}）";
+    NotSubmitted => "Not submitted: {0}", "提交失败：{0}";
+    ServerReportsFailure => "The server reports failure ({0})", "服务器报告失败（{0}）";
+    StatusLost => "Could not get the job's status: {0}", "无法获取任务状态：{0}";
+    SourceLostNotSent => "Not sent: the source image is not kept across reloads. Choose it again and press Generate.", "参考图片不会在刷新后保留，此任务未提交。请重新选择参考图片后再生成。";
+    Interrupted => "The connection broke (or the page closed) before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Send again to send it.", "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重新发送”。";
+    UnsafeUrlRefused => "The server gave an image address that is not http(s); it was not shown.", "服务器返回的图片地址不安全，已拒绝显示。";
+    InLine => "{0}: #{1} in line", "{0}：第 {1} 位";
+    TimeLeft => "about {0} left", "预计还需 {0}";
+    Required => "Required.", "必填。";
+    NotAWholeNumber => "Enter a whole number.", "请输入整数。";
+    NotANumber => "Enter a number.", "请输入数字。";
+    OutOfRange => "Must be between {0} and {1}.", "应在 {0} 到 {1} 之间。";
+    NotMultipleOf8 => "Must be a multiple of 8.", "必须是 8 的倍数。";
+    NotOffered => "Not offered by the server's config.", "服务器配置中没有这个选项。";
+    AlreadyAdded => "Already added.", "已经添加过了。";
+    LinkWithoutParameters => "The link carries no parameters.", "链接中没有参数。";
+    LinkTooLong => "The link is too long (over {0} KB).", "链接过长（超过 {0} KB）。";
+    LinkDamaged => "The link's parameters are damaged or were not made by Kamiya Studio.", "链接中的参数已损坏，或不是由 Kamiya Studio 生成的。";
+    LinkVersion => "The link uses format version {0}, which this version of Kamiya Studio does not know.", "不支持此链接的格式版本（{0}），它可能来自更新版本的 Kamiya Studio。";
+    LinkFieldInvalid => "The link's {0} is missing or out of range.", "链接中的{0}缺失或超出范围。";
+    LinkPrompt => "prompt", "提示词";
+    LinkNegative => "negative prompt", "反向提示词";
+    LinkSteps => "steps", "步数";
+    LinkCfg => "CFG scale", "CFG 值";
+    LinkSeed => "seed", "种子";
+    LinkSampler => "sampler", "采样器";
+    LinkWidth => "width", "宽度";
+    LinkHeight => "height", "高度";
+    LinkModel => "model", "模型";
+    LinkLoras => "LoRA list", "LoRA 列表";
+    NotAnImage => "That is not an image. Choose a JPEG, PNG, WebP or GIF picture.", "这不是图片文件。请选择 JPEG、PNG、WebP 或 GIF 图片。";
+    ImageBroken => "The picture could not be decoded (a damaged file, or a format this browser cannot read).", "图片无法解码（文件损坏或格式不受支持）。";
+    FileTooLarge => "The file is too large (over 60 MB).", "文件太大（超过 60 MB）。";
+    ImageEmpty => "The image is empty (its width or height is 0).", "图片为空（宽或高为 0）。";
+    ImageTooManyPixels => "The image is {0}×{1} ({2} megapixels); the limit is {3} megapixels.", "图片为 {0}×{1}（{2} 百万像素），超过了 {3} 百万像素的上限。";
+    TooLargeToSend => "Even compressed it is {0} MB, over the 4 MB limit. Choose a smaller size.", "即使压缩后仍有 {0} MB，超过 4 MB 的上限。请选择更小的尺寸。";
+    CannotFetchImage => "Could not read that picture: its server does not let this page read it (CORS). Download it, then choose the file.", "无法读取这张图片：图片服务器不允许本页面读取（CORS）。请下载后再选择该文件。";
 }
 
 #[cfg(test)]
@@ -246,5 +348,38 @@ mod tests {
             assert!(!t.get(Lang::En).is_empty() && !t.get(Lang::Zh).is_empty());
             assert_ne!(t.get(Lang::En), t.get(Lang::Zh));
         }
+    }
+
+    /// The placeholders of a template, in order of appearance.
+    fn slots(text: &str) -> Vec<String> {
+        let mut found: Vec<String> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}'))
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n.parse::<usize>().is_ok())
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn both_languages_take_the_same_values() {
+        for t in ALL {
+            assert_eq!(slots(t.get(Lang::En)), slots(t.get(Lang::Zh)), "{t:?}");
+            assert!(!t.get(Lang::En).is_empty() && !t.get(Lang::Zh).is_empty());
+        }
+    }
+
+    #[test]
+    fn templates_are_filled_by_number() {
+        assert_eq!(fill_in("{1} of {0}", &[&"a", &2]), "2 of a");
+        assert_eq!(fill_in("no values", &[&1]), "no values");
+        assert_eq!(fill_in("{0}{0}", &[&'x']), "xx");
+        // Braces that are not placeholders stay, and so do missing values.
+        assert_eq!(fill_in("{a} {2} {", &[&1]), "{a} {2} {");
+        // A value is never read as a template itself.
+        assert_eq!(fill_in("“{0}”", &[&"{0}{1}"]), "“{0}{1}”");
+        assert_eq!(fill_in("{0}", &[&format!("{:.1}", 143.99)]), "144.0");
     }
 }

@@ -1,9 +1,9 @@
-//! One error type for every way a call to the Kamiya API can fail, and the
-//! one place that turns such a failure into a sentence for the user.
+//! One error type for every way a call to the Kamiya API can fail. It says
+//! what went wrong, never in words: the views word it (`ui::words`).
 
-use crate::i18n::Lang;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum ApiError {
     /// No response at all: offline, DNS, refused, dropped, or blocked by CORS.
     /// Browsers deliberately hide which of these it was.
@@ -28,108 +28,88 @@ pub enum ApiError {
     #[error("malformed answer: {0}")]
     Malformed(String),
     /// A check in the client itself, before anything was sent.
-    #[error("invalid setting: {0}")]
-    Setting(String),
+    #[error("invalid setting: {0:?}")]
+    Setting(SettingProblem),
 }
 
 impl ApiError {
-    /// Worth trying again later without the user changing anything.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Malformed(_) => true,
-            ApiError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
-            ApiError::Api { status, .. } => *status >= 500 || *status == 429,
-            ApiError::Unauthorized(_) | ApiError::Setting(_) => false,
-        }
-    }
-
-    /// The server says the thing asked for does not exist (a job it forgot).
+    /// The server says the thing asked for does not exist (a job it forgot):
+    /// the one answer that ends a job it accepted.
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
             ApiError::Http { status: 404, .. } | ApiError::Api { status: 404, .. }
         )
     }
+}
 
-    /// A sentence a user understands, in their language. Server text is
-    /// quoted as it came: it is often Chinese and the most precise clue.
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        let server = |m: &Option<String>| match m.as_deref().map(str::trim) {
-            Some(m) if !m.is_empty() => {
-                if zh {
-                    format!("服务器说：“{m}”")
-                } else {
-                    format!("The server said: “{m}”")
-                }
-            }
-            _ => String::new(),
-        };
+/// Why the settings give no client, or no request. Stored as a string, as
+/// earlier versions stored it (see `BaseUrlProblem::stored_as`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SettingProblem {
+    BaseUrl(BaseUrlProblem),
+    /// The browser would not build a request from settings that passed our
+    /// own checks (an address it cannot parse). The detail is the browser's
+    /// own text, for debugging; it is not shown.
+    Unusable(String),
+}
+
+/// What is wrong with a typed API base URL (see
+/// [`normalize_base_url`](super::normalize_base_url)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseUrlProblem {
+    Empty,
+    /// Not http(s): the key must never be sent anywhere else.
+    NotHttp,
+    /// A user name or password in the address.
+    Credentials,
+    /// A query or fragment: the API's paths are appended to the address.
+    QueryOrFragment,
+}
+
+impl BaseUrlProblem {
+    const ALL: [BaseUrlProblem; 4] = [
+        BaseUrlProblem::Empty,
+        BaseUrlProblem::NotHttp,
+        BaseUrlProblem::Credentials,
+        BaseUrlProblem::QueryOrFragment,
+    ];
+
+    /// How the problem is stored in a job: the sentence versions before it
+    /// was typed kept there. So jobs they stored read back as typed
+    /// problems, and a tab still running one reads what this one stores.
+    /// Never shown: the views word problems themselves.
+    fn stored_as(self) -> &'static str {
         match self {
-            ApiError::Network(_) => if zh {
-                "无法连接到 API 服务器（网络断开、地址错误，或被浏览器的跨域（CORS）策略拦截）。请检查网络和“API 地址”设置；如需代理，请在设置中填写代理地址。"
-            } else {
-                "Could not reach the API server (offline, wrong address, or blocked by the browser's cross-origin (CORS) rules). Check your connection and the API base URL setting; if you use a proxy, enter its address there."
+            BaseUrlProblem::Empty => "the API base URL is empty",
+            BaseUrlProblem::NotHttp => "the API base URL must start with http:// or https://",
+            BaseUrlProblem::Credentials => {
+                "the API base URL must not contain a user name or password"
             }
-            .to_string(),
-            ApiError::Timeout(secs) => {
-                if zh {
-                    format!("服务器在 {secs} 秒内没有回应，请稍后重试。")
-                } else {
-                    format!("The server did not answer within {secs} s. Try again in a moment.")
-                }
-            }
-            ApiError::Unauthorized(m) => {
-                let head = if zh {
-                    "API 密钥无效或已过期：请在设置中检查密钥。"
-                } else {
-                    "The API key was refused: check the key in Settings."
-                };
-                join(head, &server(m))
-            }
-            ApiError::Http { status, message } => {
-                let head = match (*status, zh) {
-                    (429, true) => "请求太频繁，请稍后再试。".to_string(),
-                    (429, false) => "Too many requests: wait a little and try again.".to_string(),
-                    (s, true) if s >= 500 => format!("服务器出错（HTTP {s}），请稍后重试。"),
-                    (s, false) if s >= 500 => {
-                        format!("The server had a problem (HTTP {s}). Try again later.")
-                    }
-                    (s, true) => format!("请求被拒绝（HTTP {s}）。"),
-                    (s, false) => format!("The request was refused (HTTP {s})."),
-                };
-                join(&head, &server(message))
-            }
-            ApiError::Api { status, message } => {
-                let head = if zh {
-                    format!("API 返回错误（状态 {status}）。")
-                } else {
-                    format!("The API answered with an error (status {status}).")
-                };
-                join(&head, &server(&Some(message.clone())))
-            }
-            ApiError::Malformed(_) => if zh {
-                "服务器的回应无法识别（可能是代理或服务器故障），请稍后重试。"
-            } else {
-                "The server's answer could not be understood (a proxy or server fault?). Try again later."
-            }
-            .to_string(),
-            ApiError::Setting(what) => {
-                if zh {
-                    format!("设置有误：{what}")
-                } else {
-                    format!("Check your settings: {what}")
-                }
-            }
+            BaseUrlProblem::QueryOrFragment => "the API base URL must not contain ? or #",
         }
     }
 }
 
-fn join(head: &str, tail: &str) -> String {
-    if tail.is_empty() {
-        head.to_string()
-    } else {
-        format!("{head} {tail}")
+impl From<SettingProblem> for String {
+    fn from(problem: SettingProblem) -> String {
+        match problem {
+            SettingProblem::BaseUrl(p) => p.stored_as().to_string(),
+            SettingProblem::Unusable(detail) => detail,
+        }
+    }
+}
+
+impl From<String> for SettingProblem {
+    fn from(stored: String) -> SettingProblem {
+        match BaseUrlProblem::ALL
+            .into_iter()
+            .find(|p| p.stored_as() == stored)
+        {
+            Some(p) => SettingProblem::BaseUrl(p),
+            None => SettingProblem::Unusable(stored),
+        }
     }
 }
 
@@ -138,69 +118,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transient_errors_are_retried_and_client_errors_are_not() {
-        assert!(ApiError::Network("x".into()).is_transient());
-        assert!(ApiError::Http {
-            status: 503,
-            message: None
+    fn setting_problems_are_stored_as_earlier_versions_stored_them() {
+        let read = |json: &str| serde_json::from_str::<ApiError>(json).unwrap();
+        let query = ApiError::Setting(SettingProblem::BaseUrl(BaseUrlProblem::QueryOrFragment));
+        let stored = r#"{"Setting":"the API base URL must not contain ? or #"}"#;
+        assert_eq!(read(stored), query);
+        assert_eq!(serde_json::to_string(&query).unwrap(), stored);
+        assert_eq!(
+            read(r#"{"Setting":"JsError { message: \"bad URL\" }"}"#),
+            ApiError::Setting(SettingProblem::Unusable(
+                "JsError { message: \"bad URL\" }".into()
+            ))
+        );
+        for p in BaseUrlProblem::ALL {
+            let e = ApiError::Setting(SettingProblem::BaseUrl(p));
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(read(&json), e, "{json}");
         }
-        .is_transient());
-        assert!(ApiError::Malformed("x".into()).is_transient());
-        assert!(!ApiError::Http {
-            status: 404,
-            message: None
-        }
-        .is_transient());
-        assert!(!ApiError::Unauthorized(None).is_transient());
-        assert!(ApiError::Api {
-            status: 500,
-            message: "忙".into()
-        }
-        .is_transient());
-        assert!(!ApiError::Api {
-            status: 400,
-            message: "参数错误".into()
-        }
-        .is_transient());
-    }
-
-    #[test]
-    fn descriptions_quote_the_server_message_and_mention_the_cause() {
-        let e = ApiError::Api {
-            status: 500,
-            message: "服务器繁忙".into(),
-        };
-        assert!(e.describe(Lang::En).contains("服务器繁忙"));
-        assert!(e.describe(Lang::Zh).contains("服务器繁忙"));
-        assert!(ApiError::Network("TypeError".into())
-            .describe(Lang::En)
-            .contains("CORS"));
-        assert!(ApiError::Unauthorized(None)
-            .describe(Lang::En)
-            .contains("key"));
-        let http = ApiError::Http {
-            status: 500,
-            message: Some("  ".into()),
-        };
-        assert!(!http.describe(Lang::En).contains("said"));
-    }
-
-    #[test]
-    fn not_found_is_recognised_in_both_forms() {
-        assert!(ApiError::Http {
-            status: 404,
-            message: None
-        }
-        .is_not_found());
-        assert!(ApiError::Api {
-            status: 404,
-            message: "任务不存在".into()
-        }
-        .is_not_found());
-        assert!(!ApiError::Http {
-            status: 500,
-            message: None
-        }
-        .is_not_found());
+        let e = ApiError::Setting(SettingProblem::Unusable("x".into()));
+        assert_eq!(read(&serde_json::to_string(&e).unwrap()), e);
     }
 }

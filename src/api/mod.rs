@@ -3,7 +3,7 @@
 mod error;
 mod types;
 
-pub use error::ApiError;
+pub use error::{ApiError, BaseUrlProblem, SettingProblem};
 pub use types::*;
 
 use std::time::Duration;
@@ -70,35 +70,36 @@ fn encode_segment(s: &str) -> String {
 
 /// Checks and normalises a base URL typed by the user: http(s) only, no
 /// credentials, query or fragment, no trailing slash.
-pub fn normalize_base_url(input: &str) -> Result<String, String> {
+pub fn normalize_base_url(input: &str) -> Result<String, BaseUrlProblem> {
     let url = input.trim().trim_end_matches('/');
     if url.is_empty() {
-        return Err("the API base URL is empty".into());
+        return Err(BaseUrlProblem::Empty);
     }
     if !is_http_url(url) {
-        return Err("the API base URL must start with http:// or https://".into());
+        return Err(BaseUrlProblem::NotHttp);
     }
     let after_scheme = url.split_once("://").map(|x| x.1).unwrap_or("");
     let authority = after_scheme.split('/').next().unwrap_or("");
     if authority.contains('@') {
-        return Err("the API base URL must not contain a user name or password".into());
+        return Err(BaseUrlProblem::Credentials);
     }
     if url.contains('?') || url.contains('#') {
-        return Err("the API base URL must not contain ? or #".into());
+        return Err(BaseUrlProblem::QueryOrFragment);
     }
     Ok(url.to_string())
+}
+
+fn unusable(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::Setting(SettingProblem::Unusable(detail.to_string()))
 }
 
 impl Client {
     pub fn new(base_url: &str, key: &str) -> Result<Client, ApiError> {
         Ok(Client {
-            base_url: normalize_base_url(base_url).map_err(ApiError::Setting)?,
+            base_url: normalize_base_url(base_url)
+                .map_err(|p| ApiError::Setting(SettingProblem::BaseUrl(p)))?,
             key: key.trim().to_string(),
         })
-    }
-
-    pub fn base_url(&self) -> &str {
-        &self.base_url
     }
 
     pub fn has_key(&self) -> bool {
@@ -135,7 +136,7 @@ impl Client {
     }
 
     pub async fn generate(&self, request: &GenerateRequest) -> Result<JobRecord, ApiError> {
-        let body = serde_json::to_string(request).map_err(|e| ApiError::Setting(e.to_string()))?;
+        let body = serde_json::to_string(request).map_err(unusable)?;
         let record: JobRecord = self.call(Endpoint::Generate, Some(body)).await?;
         if record.hashid.is_empty() {
             return Err(ApiError::Malformed("generate answer has no hashid".into()));
@@ -193,7 +194,7 @@ impl Client {
             Some(body) => builder.body(body),
             None => builder.build(),
         }
-        .map_err(|e| ApiError::Setting(e.to_string()))?;
+        .map_err(unusable)?;
 
         let timeout = endpoint.timeout();
         let exchange = async move {

@@ -302,16 +302,23 @@ fn urls_and_headers_are_built_for_the_configured_base_only() {
 }
 
 #[test]
-fn bad_base_urls_are_refused() {
-    for bad in [
-        "",
-        "p0.kamiya.dev",
-        "javascript:alert(1)",
-        "https://user:pw@host",
-        "https://h/?x=1",
-        "ftp://h",
+fn bad_base_urls_are_refused_with_the_reason() {
+    use BaseUrlProblem::*;
+    for (bad, problem) in [
+        ("", Empty),
+        (" / ", Empty),
+        ("p0.kamiya.dev", NotHttp),
+        ("javascript:alert(1)", NotHttp),
+        ("ftp://h", NotHttp),
+        ("https://user:pw@host", Credentials),
+        ("https://h/?x=1", QueryOrFragment),
+        ("https://h#top", QueryOrFragment),
     ] {
-        assert!(Client::new(bad, "k").is_err(), "{bad}");
+        assert_eq!(
+            Client::new(bad, "k"),
+            Err(ApiError::Setting(SettingProblem::BaseUrl(problem))),
+            "{bad}"
+        );
     }
 }
 

@@ -349,48 +349,60 @@ fn lora_from_tag(inner: &str) -> Option<(String, u32)> {
     Some((name.to_string(), percent))
 }
 
-/// Fills the draft fields the text names, and says which: `"prompts"`,
-/// `"negative"`, `"steps"`, `"sampler"`, `"cfg"`, `"seed"`, `"size"`,
-/// `"model"`, `"loras"`. A seed turns the random seed off. The size is set
-/// as a preset value; the form's adapt step makes it custom if no preset
-/// matches.
-pub fn apply(parsed: &Parsed, draft: &mut Draft) -> Vec<&'static str> {
+/// A part of the form that pasted parameters fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filled {
+    Prompts,
+    Negative,
+    Steps,
+    Sampler,
+    Cfg,
+    Seed,
+    Size,
+    Model,
+    Loras,
+}
+
+/// Fills the draft fields the text names, and says which. A seed turns the
+/// random seed off. The size is set as a preset value; the form's adapt
+/// step makes it custom if no preset matches.
+pub fn apply(parsed: &Parsed, draft: &mut Draft) -> Vec<Filled> {
     let mut filled = Vec::new();
     if let Some(v) = &parsed.prompts {
         draft.prompts = v.clone();
-        filled.push("prompts");
+        filled.push(Filled::Prompts);
     }
     if let Some(v) = &parsed.negative {
         draft.negative = v.clone();
-        filled.push("negative");
+        filled.push(Filled::Negative);
     }
     if let Some(v) = parsed.steps {
         draft.steps = v.to_string();
-        filled.push("steps");
+        filled.push(Filled::Steps);
     }
     if let Some(v) = &parsed.sampler {
         draft.sampler = v.clone();
-        filled.push("sampler");
+        filled.push(Filled::Sampler);
     }
     if let Some(v) = parsed.cfg {
         draft.cfg = trim_float(v);
-        filled.push("cfg");
+        filled.push(Filled::Cfg);
     }
     if let Some(v) = parsed.seed {
         // Out-of-range seeds are kept so the form can say what is wrong.
         draft.seed = v.to_string();
         draft.random_seed = false;
-        filled.push("seed");
+        filled.push(Filled::Seed);
     }
     if let (Some(w), Some(h)) = (parsed.width, parsed.height) {
         draft.size = size_value(w, h);
         draft.width = w.to_string();
         draft.height = h.to_string();
-        filled.push("size");
+        filled.push(Filled::Size);
     }
     if let Some(v) = &parsed.model {
         draft.model = v.clone();
-        filled.push("model");
+        filled.push(Filled::Model);
     }
     if !parsed.loras.is_empty() {
         draft.loras = parsed
@@ -401,7 +413,7 @@ pub fn apply(parsed: &Parsed, draft: &mut Draft) -> Vec<&'static str> {
                 weight: weight.to_string(),
             })
             .collect();
-        filled.push("loras");
+        filled.push(Filled::Loras);
     }
     filled
 }
@@ -471,7 +483,7 @@ mod tests {
         let parsed = parse(&to_text(r)).expect("own text parses");
         let mut draft = Draft::default();
         let filled = apply(&parsed, &mut draft);
-        assert!(filled.contains(&"seed") && filled.contains(&"size"));
+        assert!(filled.contains(&Filled::Seed) && filled.contains(&Filled::Size));
         let template = draft
             .validate(&ImageConfig::default())
             .unwrap_or_else(|e| panic!("{e:?} in {draft:?}"));
@@ -562,7 +574,7 @@ mod tests {
             prompts: "keep".into(),
             ..Draft::default()
         };
-        assert_eq!(apply(&p, &mut draft), vec!["steps", "sampler"]);
+        assert_eq!(apply(&p, &mut draft), vec![Filled::Steps, Filled::Sampler]);
         assert_eq!(draft.prompts, "keep");
         assert_eq!(draft.negative, Draft::default().negative);
         assert!(draft.random_seed);
@@ -629,7 +641,7 @@ mod tests {
         assert_eq!(p.prompts, None);
         assert_eq!(p.loras, vec![("ink".into(), 30)]);
         let mut draft = Draft::default();
-        assert_eq!(apply(&p, &mut draft), vec!["steps", "loras"]);
+        assert_eq!(apply(&p, &mut draft), vec![Filled::Steps, Filled::Loras]);
         assert_eq!(draft.loras[0].weight, "30");
     }
 
@@ -644,7 +656,10 @@ mod tests {
         };
         let mut draft = Draft::default();
         let before = draft.clone();
-        assert_eq!(apply(&p, &mut draft), vec!["cfg", "seed", "size"]);
+        assert_eq!(
+            apply(&p, &mut draft),
+            vec![Filled::Cfg, Filled::Seed, Filled::Size]
+        );
         assert_eq!(draft.cfg, "6.5");
         assert_eq!(draft.seed, "4294967296");
         assert!(!draft.random_seed);

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{is_http_url, ApiError, GenerateRequest, JobRecord};
-use crate::i18n::Lang;
 
 /// A job's id on this device (the server's `hashid` comes later, if ever).
 /// Stored as a plain string.
@@ -72,82 +71,6 @@ impl JobState {
     /// Waiting on the server: these are the states that are polled.
     pub fn is_pending_on_server(&self) -> bool {
         matches!(self, JobState::Created | JobState::Running(_))
-    }
-
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            JobState::Queued => if zh {
-                "排队中（本地）"
-            } else {
-                "Waiting to be sent"
-            }
-            .into(),
-            JobState::Submitting => if zh { "提交中…" } else { "Submitting…" }.into(),
-            JobState::Created => if zh {
-                "已提交，等待生成"
-            } else {
-                "Accepted, waiting"
-            }
-            .into(),
-            JobState::Running(s) => {
-                if zh {
-                    format!("生成中（{s}）")
-                } else {
-                    format!("In progress ({s})")
-                }
-            }
-            JobState::Generated => if zh { "已完成" } else { "Done" }.into(),
-            JobState::Failed(reason) => reason.describe(lang),
-            JobState::TimedOut => if zh {
-                "等待太久，已停止查询。稍后可在历史记录中查看。"
-            } else {
-                "Took too long; stopped checking. It may still appear in History later."
-            }
-            .into(),
-            JobState::Cancelled => if zh { "已取消" } else { "Cancelled" }.into(),
-        }
-    }
-}
-
-impl FailReason {
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            FailReason::Rejected(e) => {
-                let head = if zh { "提交失败：" } else { "Not submitted: " };
-                format!("{head}{}", e.describe(lang))
-            }
-            FailReason::ServerStatus(s) => {
-                if zh {
-                    format!("服务器报告失败（{s}）")
-                } else {
-                    format!("The server reports failure ({s})")
-                }
-            }
-            FailReason::Lost(e) => {
-                let head = if zh { "无法获取任务状态：" } else { "Could not get the job's status: " };
-                format!("{head}{}", e.describe(lang))
-            }
-            FailReason::SourceLost => if zh {
-                "参考图片不会在刷新后保留，此任务未提交。请重新选择参考图片后再生成。"
-            } else {
-                "Not sent: the source image is not kept across reloads. Choose it again and press Generate."
-            }
-            .into(),
-            FailReason::Interrupted => if zh {
-                "服务器回应前连接中断（或页面被关闭），服务器记录中也找不到此任务。为避免重复扣费，没有自动重新提交；可点击“重新发送”。"
-            } else {
-                "The connection broke (or the page closed) before the server answered, and the server's history does not show this job. It was not sent again by itself (so you are not charged twice); use Send again to send it."
-            }
-            .into(),
-            FailReason::UnsafeUrl => if zh {
-                "服务器返回的图片地址不安全，已拒绝显示。"
-            } else {
-                "The server gave an image address that is not http(s); it was not shown."
-            }
-            .into(),
-        }
     }
 }
 
@@ -730,7 +653,6 @@ mod tests {
         };
         j.track_failed(e.clone(), 30.0);
         assert_eq!(j.state, JobState::Failed(FailReason::Lost(e)));
-        assert!(j.state.describe(Lang::En).contains("任务不存在"));
     }
 
     #[test]

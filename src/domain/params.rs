@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{GenerateRequest, ImageConfig, JobType, LoraChoice};
-use crate::i18n::Lang;
 
 /// The list most Stable Diffusion front ends prefill; the user can edit it.
 pub const DEFAULT_NEGATIVE: &str = "lowres, bad anatomy, bad hands, text, error, missing fingers, extra digit, fewer digits, cropped, worst quality, low quality, normal quality, jpeg artifacts, signature, watermark, username, blurry";
@@ -108,6 +107,7 @@ pub enum Field {
     Lora(usize),
 }
 
+/// Why a field's value cannot be sent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Problem {
     Required,
@@ -117,52 +117,6 @@ pub enum Problem {
     NotMultipleOf8,
     UnknownChoice,
     Duplicate,
-}
-
-impl Problem {
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            Problem::Required => if zh { "必填。" } else { "Required." }.into(),
-            Problem::NotAWholeNumber => if zh {
-                "请输入整数。"
-            } else {
-                "Enter a whole number."
-            }
-            .into(),
-            Problem::NotANumber => if zh {
-                "请输入数字。"
-            } else {
-                "Enter a number."
-            }
-            .into(),
-            Problem::OutOfRange { min, max } => {
-                if zh {
-                    format!("应在 {min} 到 {max} 之间。")
-                } else {
-                    format!("Must be between {min} and {max}.")
-                }
-            }
-            Problem::NotMultipleOf8 => if zh {
-                "必须是 8 的倍数。"
-            } else {
-                "Must be a multiple of 8."
-            }
-            .into(),
-            Problem::UnknownChoice => if zh {
-                "服务器配置中没有这个选项。"
-            } else {
-                "Not offered by the server's config."
-            }
-            .into(),
-            Problem::Duplicate => if zh {
-                "已经添加过了。"
-            } else {
-                "Already added."
-            }
-            .into(),
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -629,7 +583,6 @@ mod tests {
         let errs = d.validate(&config()).unwrap_err();
         assert_eq!(errs[0].problem, Problem::NotMultipleOf8);
         assert!(matches!(errs[1].problem, Problem::OutOfRange { .. }));
-        assert!(errs[0].problem.describe(Lang::Zh).contains('8'));
     }
 
     #[test]

@@ -13,7 +13,6 @@ use serde_json::{Map, Value};
 
 use crate::api::{GenerateRequest, JobType, LoraChoice};
 use crate::domain::params::{CFG_RANGE, LORA_WEIGHT_RANGE, SIDE_RANGE, STEPS_RANGE};
-use crate::i18n::Lang;
 
 /// The format version written in every link, so a later format can be told
 /// apart instead of misread.
@@ -77,85 +76,25 @@ pub enum ShareError {
     /// Not base64, not JSON, or not the expected shape.
     Malformed,
     UnsupportedVersion(u64),
-    /// A field is missing, of the wrong type or out of range; the name is
-    /// one of `prompts`, `negative`, `steps`, `cfg`, `seed`, `sampler`,
-    /// `width`, `height`, `model`, `loras`.
+    /// A field is missing, of the wrong type or out of range.
     Invalid {
-        field: &'static str,
+        field: ShareField,
     },
 }
 
-impl ShareError {
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            ShareError::NoParameters => if zh {
-                "链接中没有参数。"
-            } else {
-                "The link carries no parameters."
-            }
-            .into(),
-            ShareError::TooLarge => {
-                let kb = MAX_FRAGMENT_LEN / 1024;
-                if zh {
-                    format!("链接过长（超过 {kb} KB）。")
-                } else {
-                    format!("The link is too long (over {kb} KB).")
-                }
-            }
-            ShareError::Malformed => if zh {
-                "链接中的参数已损坏，或不是由 Kamiya Studio 生成的。"
-            } else {
-                "The link's parameters are damaged or were not made by Kamiya Studio."
-            }
-            .into(),
-            ShareError::UnsupportedVersion(v) => {
-                if zh {
-                    format!("不支持此链接的格式版本（{v}），它可能来自更新版本的 Kamiya Studio。")
-                } else {
-                    format!(
-                        "The link uses format version {v}, which this version of Kamiya Studio does not know."
-                    )
-                }
-            }
-            ShareError::Invalid { field } => {
-                if zh {
-                    format!("链接中的{}缺失或超出范围。", field_name_zh(field))
-                } else {
-                    format!(
-                        "The link's {} is missing or out of range.",
-                        field_name_en(field)
-                    )
-                }
-            }
-        }
-    }
-}
-
-fn field_name_en(field: &str) -> &str {
-    match field {
-        "prompts" => "prompt",
-        "negative" => "negative prompt",
-        "cfg" => "CFG scale",
-        "loras" => "LoRA list",
-        other => other,
-    }
-}
-
-fn field_name_zh(field: &str) -> &str {
-    match field {
-        "prompts" => "提示词",
-        "negative" => "反向提示词",
-        "steps" => "步数",
-        "cfg" => "CFG 值",
-        "seed" => "种子",
-        "sampler" => "采样器",
-        "width" => "宽度",
-        "height" => "高度",
-        "model" => "模型",
-        "loras" => "LoRA 列表",
-        other => other,
-    }
+/// The fields a link carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShareField {
+    Prompts,
+    Negative,
+    Steps,
+    Cfg,
+    Seed,
+    Sampler,
+    Width,
+    Height,
+    Model,
+    Loras,
 }
 
 /// Base64url that also takes padding, in case something on the way added it.
@@ -190,25 +129,25 @@ pub fn decode(fragment: &str) -> Result<GenerateRequest, ShareError> {
     }
     Ok(GenerateRequest {
         kind: JobType::Text2Image,
-        prompts: text(&map, "p", "prompts")?,
-        negative_prompts: text(&map, "n", "negative")?,
-        step: whole(&map, "s", "steps", STEPS_RANGE)?,
+        prompts: text(&map, "p", ShareField::Prompts)?,
+        negative_prompts: text(&map, "n", ShareField::Negative)?,
+        step: whole(&map, "s", ShareField::Steps, STEPS_RANGE)?,
         cfg: cfg(&map)?,
-        seed: whole(&map, "seed", "seed", (0, u32::MAX))?,
-        sampling: text(&map, "sa", "sampler")?,
-        width: side(&map, "w", "width")?,
-        height: side(&map, "h", "height")?,
-        model: text(&map, "m", "model")?,
+        seed: whole(&map, "seed", ShareField::Seed, (0, u32::MAX))?,
+        sampling: text(&map, "sa", ShareField::Sampler)?,
+        width: side(&map, "w", ShareField::Width)?,
+        height: side(&map, "h", ShareField::Height)?,
+        model: text(&map, "m", ShareField::Model)?,
         loras: loras(&map)?,
         image: None,
     })
 }
 
-fn invalid(field: &'static str) -> ShareError {
+fn invalid(field: ShareField) -> ShareError {
     ShareError::Invalid { field }
 }
 
-fn text(map: &Map<String, Value>, key: &str, field: &'static str) -> Result<String, ShareError> {
+fn text(map: &Map<String, Value>, key: &str, field: ShareField) -> Result<String, ShareError> {
     match map.get(key) {
         Some(Value::String(s)) if s.chars().count() <= MAX_TEXT_CHARS => Ok(s.clone()),
         _ => Err(invalid(field)),
@@ -218,7 +157,7 @@ fn text(map: &Map<String, Value>, key: &str, field: &'static str) -> Result<Stri
 fn whole(
     map: &Map<String, Value>,
     key: &str,
-    field: &'static str,
+    field: ShareField,
     (min, max): (u32, u32),
 ) -> Result<u32, ShareError> {
     map.get(key)
@@ -228,7 +167,7 @@ fn whole(
         .ok_or(invalid(field))
 }
 
-fn side(map: &Map<String, Value>, key: &str, field: &'static str) -> Result<u32, ShareError> {
+fn side(map: &Map<String, Value>, key: &str, field: ShareField) -> Result<u32, ShareError> {
     whole(map, key, field, SIDE_RANGE).and_then(|v| {
         if v % 8 == 0 {
             Ok(v)
@@ -242,14 +181,14 @@ fn cfg(map: &Map<String, Value>) -> Result<f64, ShareError> {
     map.get("c")
         .and_then(Value::as_f64)
         .filter(|v| v.is_finite() && (CFG_RANGE.0..=CFG_RANGE.1).contains(v))
-        .ok_or(invalid("cfg"))
+        .ok_or(invalid(ShareField::Cfg))
 }
 
 fn loras(map: &Map<String, Value>) -> Result<Vec<LoraChoice>, ShareError> {
     let items = match map.get("l") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) if items.len() <= MAX_LORAS => items,
-        Some(_) => return Err(invalid("loras")),
+        Some(_) => return Err(invalid(ShareField::Loras)),
     };
     items
         .iter()
@@ -265,9 +204,9 @@ fn loras(map: &Map<String, Value>) -> Result<Vec<LoraChoice>, ShareError> {
                         id: id.clone(),
                         weight,
                     })
-                    .ok_or(invalid("loras"))
+                    .ok_or(invalid(ShareField::Loras))
             }
-            _ => Err(invalid("loras")),
+            _ => Err(invalid(ShareField::Loras)),
         })
         .collect()
 }
@@ -476,40 +415,56 @@ mod tests {
     #[test]
     fn out_of_range_numbers_are_rejected() {
         let cases = [
-            ("s", json!(0), "steps"),
-            ("s", json!(151), "steps"),
-            ("s", json!(-5), "steps"),
-            ("s", json!(28.5), "steps"),
-            ("s", json!("28"), "steps"),
-            ("s", json!(1e30), "steps"),
-            ("s", json!(u64::MAX), "steps"),
-            ("c", json!(0.5), "cfg"),
-            ("c", json!(30.01), "cfg"),
-            ("c", json!(-12), "cfg"),
-            ("c", json!(null), "cfg"),
-            ("seed", json!(-1), "seed"),
-            ("seed", json!(u64::from(u32::MAX) + 1), "seed"),
-            ("seed", json!(99_999_999_999_999_999_999.0), "seed"),
-            ("w", json!(100), "width"),
-            ("w", json!(56), "width"),
-            ("w", json!(4096), "width"),
-            ("h", json!(0), "height"),
-            ("h", json!(-512), "height"),
-            ("p", json!(42), "prompts"),
-            ("p", json!("x".repeat(MAX_TEXT_CHARS + 1)), "prompts"),
-            ("n", json!(null), "negative"),
-            ("sa", json!(["Euler"]), "sampler"),
-            ("m", json!({"id": "original"}), "model"),
-            ("l", json!({"bocchi": 60}), "loras"),
-            ("l", json!([["bocchi", 101]]), "loras"),
-            ("l", json!([["bocchi", -10]]), "loras"),
-            ("l", json!([["bocchi", 0.5]]), "loras"),
-            ("l", json!([["", 60]]), "loras"),
-            ("l", json!([[60, "bocchi"]]), "loras"),
-            ("l", json!([["bocchi"]]), "loras"),
-            ("l", json!([["bocchi", 60, 1]]), "loras"),
-            ("l", json!([{"id": "bocchi", "weight": 60}]), "loras"),
-            ("l", json!(vec![json!(["a", 1]); MAX_LORAS + 1]), "loras"),
+            ("s", json!(0), ShareField::Steps),
+            ("s", json!(151), ShareField::Steps),
+            ("s", json!(-5), ShareField::Steps),
+            ("s", json!(28.5), ShareField::Steps),
+            ("s", json!("28"), ShareField::Steps),
+            ("s", json!(1e30), ShareField::Steps),
+            ("s", json!(u64::MAX), ShareField::Steps),
+            ("c", json!(0.5), ShareField::Cfg),
+            ("c", json!(30.01), ShareField::Cfg),
+            ("c", json!(-12), ShareField::Cfg),
+            ("c", json!(null), ShareField::Cfg),
+            ("seed", json!(-1), ShareField::Seed),
+            ("seed", json!(u64::from(u32::MAX) + 1), ShareField::Seed),
+            (
+                "seed",
+                json!(99_999_999_999_999_999_999.0),
+                ShareField::Seed,
+            ),
+            ("w", json!(100), ShareField::Width),
+            ("w", json!(56), ShareField::Width),
+            ("w", json!(4096), ShareField::Width),
+            ("h", json!(0), ShareField::Height),
+            ("h", json!(-512), ShareField::Height),
+            ("p", json!(42), ShareField::Prompts),
+            (
+                "p",
+                json!("x".repeat(MAX_TEXT_CHARS + 1)),
+                ShareField::Prompts,
+            ),
+            ("n", json!(null), ShareField::Negative),
+            ("sa", json!(["Euler"]), ShareField::Sampler),
+            ("m", json!({"id": "original"}), ShareField::Model),
+            ("l", json!({"bocchi": 60}), ShareField::Loras),
+            ("l", json!([["bocchi", 101]]), ShareField::Loras),
+            ("l", json!([["bocchi", -10]]), ShareField::Loras),
+            ("l", json!([["bocchi", 0.5]]), ShareField::Loras),
+            ("l", json!([["", 60]]), ShareField::Loras),
+            ("l", json!([[60, "bocchi"]]), ShareField::Loras),
+            ("l", json!([["bocchi"]]), ShareField::Loras),
+            ("l", json!([["bocchi", 60, 1]]), ShareField::Loras),
+            (
+                "l",
+                json!([{"id": "bocchi", "weight": 60}]),
+                ShareField::Loras,
+            ),
+            (
+                "l",
+                json!(vec![json!(["a", 1]); MAX_LORAS + 1]),
+                ShareField::Loras,
+            ),
         ];
         for (key, value, field) in cases {
             assert_eq!(
@@ -541,10 +496,10 @@ mod tests {
     #[test]
     fn missing_fields_are_named() {
         for (key, field) in [
-            ("p", "prompts"),
-            ("s", "steps"),
-            ("w", "width"),
-            ("m", "model"),
+            ("p", ShareField::Prompts),
+            ("s", ShareField::Steps),
+            ("w", ShareField::Width),
+            ("m", ShareField::Model),
         ] {
             let mut v = valid_json();
             v.as_object_mut().unwrap().remove(key);
@@ -582,29 +537,5 @@ mod tests {
             }
             let _ = decode(&format!("p={text}"));
         }
-    }
-
-    #[test]
-    fn errors_are_described_in_both_languages() {
-        let errors = [
-            ShareError::NoParameters,
-            ShareError::TooLarge,
-            ShareError::Malformed,
-            ShareError::UnsupportedVersion(3),
-            ShareError::Invalid { field: "steps" },
-            ShareError::Invalid { field: "loras" },
-        ];
-        for e in errors {
-            let (en, zh) = (e.describe(Lang::En), e.describe(Lang::Zh));
-            assert!(!en.is_empty() && !zh.is_empty());
-            assert_ne!(en, zh);
-        }
-        assert!(ShareError::Invalid { field: "steps" }
-            .describe(Lang::Zh)
-            .contains("步数"));
-        assert!(ShareError::UnsupportedVersion(3)
-            .describe(Lang::En)
-            .contains('3'));
-        assert!(ShareError::TooLarge.describe(Lang::En).contains("16 KB"));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::settings::SettingsStore;
 use crate::domain::job::Job;
-use crate::i18n::Lang;
+use crate::i18n::T;
 
 /// What the browser allows, as far as it tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,11 +47,7 @@ pub fn image_ready(settings: SettingsStore, job: &Job) {
     if !settings.notify_untracked() || permission() != Permission::Granted {
         return;
     }
-    let lang = settings.lang_untracked();
-    let title = match lang {
-        Lang::Zh => "Kamiya Studio：图片已生成",
-        Lang::En => "Kamiya Studio: image ready",
-    };
+    let title = T::ImageReady.get(settings.lang_untracked());
     let options = web_sys::NotificationOptions::new();
     options.set_body(&job.request.prompts.chars().take(120).collect::<String>());
     // One notification per job, even if several tabs would show it.

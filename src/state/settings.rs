@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channel;
 use super::storage::{self, Area};
-use crate::api::{normalize_base_url, ApiError, Client};
+use crate::api::{normalize_base_url, ApiError, BaseUrlProblem, Client};
 use crate::i18n::Lang;
 
 /// The API base URL when the user has not set one. A deployment can pick
@@ -264,12 +264,6 @@ impl SettingsStore {
         self.theme.get()
     }
 
-    pub fn lang(&self) -> Lang {
-        self.lang_choice
-            .get()
-            .unwrap_or_else(crate::i18n::browser_lang)
-    }
-
     pub fn lang_untracked(&self) -> Lang {
         self.lang_choice
             .get_untracked()
@@ -277,10 +271,6 @@ impl SettingsStore {
     }
 
     /// The client for the current settings, or why there is none.
-    pub fn client(&self) -> Result<Client, ApiError> {
-        Client::new(&self.base_url.get(), &self.key.get())
-    }
-
     pub fn client_untracked(&self) -> Result<Client, ApiError> {
         Client::new(&self.base_url.get_untracked(), &self.key.get_untracked())
     }
@@ -289,9 +279,9 @@ impl SettingsStore {
         self.key_epoch.get_untracked()
     }
 
-    /// Whether what is typed as the base URL is usable.
-    pub fn base_url_ok(&self) -> bool {
-        self.base_url.with(|u| normalize_base_url(u).is_ok())
+    /// What is wrong with the base URL as typed, if anything.
+    pub fn base_url_problem(&self) -> Option<BaseUrlProblem> {
+        self.base_url.with(|u| normalize_base_url(u).err())
     }
 
     // ----- changing (each writes what it changes, then tells the others) -----

@@ -10,43 +10,22 @@ use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
 
 use crate::domain::fit::{self, FitMode, SourceProblem, MAX_SOURCE_BYTES};
 use crate::domain::probe;
-use crate::i18n::Lang;
 
 /// Files larger than this are not even read.
 const MAX_FILE_BYTES: f64 = 60.0 * 1024.0 * 1024.0;
 const JPEG_QUALITIES: [f64; 5] = [0.92, 0.85, 0.75, 0.65, 0.5];
 
+/// Why a picture cannot be the source.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceError {
     NotAnImage,
     Broken,
     FileTooLarge,
     Dimensions(SourceProblem),
-    /// Even the lowest quality is over the cap.
+    /// Even the lowest quality is over the cap: the smallest size, in bytes.
     TooLargeToSend(usize),
     /// A finished image could not be read back (usually CORS on its host).
     CannotFetch,
-}
-
-impl SourceError {
-    pub fn describe(&self, lang: Lang) -> String {
-        let zh = lang == Lang::Zh;
-        match self {
-            SourceError::NotAnImage => if zh { "这不是图片文件。请选择 JPEG、PNG、WebP 或 GIF 图片。" } else { "That is not an image. Choose a JPEG, PNG, WebP or GIF picture." }.into(),
-            SourceError::Broken => if zh { "图片无法解码（文件损坏或格式不受支持）。" } else { "The picture could not be decoded (a damaged file, or a format this browser cannot read)." }.into(),
-            SourceError::FileTooLarge => if zh { "文件太大（超过 60 MB）。" } else { "The file is too large (over 60 MB)." }.into(),
-            SourceError::Dimensions(p) => p.describe(lang),
-            SourceError::TooLargeToSend(bytes) => {
-                let mb = *bytes as f64 / 1_048_576.0;
-                if zh {
-                    format!("即使压缩后仍有 {mb:.1} MB，超过 4 MB 的上限。请选择更小的尺寸。")
-                } else {
-                    format!("Even compressed it is {mb:.1} MB, over the 4 MB limit. Choose a smaller size.")
-                }
-            }
-            SourceError::CannotFetch => if zh { "无法读取这张图片：图片服务器不允许本页面读取（CORS）。请下载后再选择该文件。" } else { "Could not read that picture: its server does not let this page read it (CORS). Download it, then choose the file." }.into(),
-        }
-    }
 }
 
 /// What the source is, once decoded.

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::words::Describe;
 use crate::api::ApiError;
 use crate::i18n::{use_lang, T};
 

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::common::ErrorNotice;
 use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
+use super::words::{self, Describe};
 use crate::api::JobType;
 use crate::api::{GenerateRequest, ImageConfig};
 use crate::domain::a1111;
@@ -131,7 +132,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
     });
     on_cleanup(move || paste.remove());
     let import_offer = RwSignal::new(None::<a1111::Parsed>);
-    let import_done = RwSignal::new(None::<Vec<&'static str>>);
+    let import_done = RwSignal::new(None::<Vec<a1111::Filled>>);
     let lang = use_lang();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -353,10 +354,11 @@ fn invalid(field: Option<Field>) -> impl Fn() -> &'static str + Copy + Send + Sy
 #[component]
 fn ImportOffer(
     offer: RwSignal<Option<a1111::Parsed>>,
-    done: RwSignal<Option<Vec<&'static str>>>,
+    done: RwSignal<Option<Vec<a1111::Filled>>>,
 ) -> impl IntoView {
     let draft = expect_context::<DraftStore>();
     let config = expect_context::<ConfigStore>();
+    let lang = use_lang();
     let fill = move |_| {
         let Some(parsed) = offer.get_untracked() else {
             return;
@@ -381,8 +383,9 @@ fn ImportOffer(
                 </div>
             </div>
         </Show>
-        {move || done.get().map(|fields| view! {
-            <p class="notice ok" role="status">{T::ImportDone.tr()}" "{fields.join(", ")}</p>
+        {move || done.get().map(|parts| {
+            let names = parts.iter().map(|p| words::filled(*p).get(lang.get())).collect::<Vec<_>>();
+            view! { <p class="notice ok" role="status">{T::ImportDone.tr()}" "{names.join(", ")}</p> }
         })}
     }
 }

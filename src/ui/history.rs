@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 
 use super::common::ErrorNotice;
+use super::words::Describe;
 use crate::api::JobRecord;
-use crate::domain::job::{classify, Progress};
-use crate::i18n::{use_lang, Lang, T};
+use crate::domain::job::classify;
+use crate::i18n::{use_lang, T};
 use crate::state::history::HistoryStore;
 use crate::state::jobs::JobStore;
 use crate::state::settings::SettingsStore;
@@ -61,14 +62,7 @@ fn HistoryItem(record: JobRecord) -> impl IntoView {
     let m = record.metadata.clone();
     let url = record.image_url().map(str::to_string);
     let progress = classify(&record);
-    let status = move || match (&progress, lang.get()) {
-        (Progress::Done(_), l) => T::Done.get(l).to_string(),
-        (Progress::Pending(s), Lang::Zh) => format!("生成中（{s}）"),
-        (Progress::Pending(s), Lang::En) => format!("In progress ({s})"),
-        (Progress::Failed(s), Lang::Zh) => format!("失败（{s}）"),
-        (Progress::Failed(s), Lang::En) => format!("Failed ({s})"),
-        (Progress::UnsafeUrl, l) => T::UnsafeUrl.get(l).to_string(),
-    };
+    let status = move || progress.describe(lang.get());
     let size = match (m.width, m.height) {
         (Some(w), Some(h)) => format!("{w}×{h}"),
         _ => m.artboard.clone().unwrap_or_default(),

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::actions::ImageActions;
 use super::common::{format_duration, format_moment, iso_moment, scroll_to_form};
+use super::words::Describe;
 use crate::domain::job::{Job, JobId, JobState, MadeAt};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
@@ -231,7 +232,7 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
     }
     if job.state == JobState::Queued {
         if let Some(pos) = jobs.queue_position(&job.id) {
-            line = T::QueuePosition.fill(lang, &[&line, &pos.to_string()]);
+            line = T::InLine.fill(lang, &[&line, &pos]);
         }
     }
     let start = job.submitted_at.unwrap_or(job.queued_at);
@@ -242,8 +243,8 @@ fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
     if job.state.is_pending_on_server() {
         let left = jobs.expected_ms(&job.request) - (now - start);
         if left > 1000.0 {
-            let left = format_duration(left);
-            line.push_str(&format!(" · {}", T::TimeLeft.fill(lang, &[&left])));
+            let left = T::TimeLeft.fill(lang, &[&format_duration(left)]);
+            line.push_str(&format!(" · {left}"));
         }
     }
     line

@@ -8,3 +8,4 @@ pub mod history;
 pub mod jobs;
 pub mod settings;
 pub mod source;
+pub mod words;

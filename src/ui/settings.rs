@@ -52,12 +52,12 @@ pub fn SettingsPanel() -> impl IntoView {
                     autocomplete="off"
                     spellcheck="false"
                     aria-describedby="base-url-help"
-                    aria-invalid=move || (!settings.base_url_ok()).to_string()
+                    aria-invalid=move || settings.base_url_problem().is_some().to_string()
                     prop:value=move || settings.base_url()
                     on:input=move |ev| settings.set_base_url(event_target_value(&ev).trim().to_string())
                 />
-                <p id="base-url-help" class=move || if settings.base_url_ok() { "hint" } else { "field-error" }>
-                    {move || if settings.base_url_ok() {
+                <p id="base-url-help" class=move || if settings.base_url_problem().is_none() { "hint" } else { "field-error" }>
+                    {move || if settings.base_url_problem().is_none() {
                         T::BaseUrlHint.tr()()
                     } else {
                         T::BaseUrlInvalid.tr()()
@@ -217,11 +217,7 @@ fn AccountStatus() -> impl IntoView {
                 CheckState::Checking => Some(view! { <p class="hint">{T::Checking.tr()}</p> }.into_any()),
                 CheckState::Ok(d) => {
                     let credit = d.credit.map(format_credit).unwrap_or_else(|| "?".into());
-                    let active = match (d.active, lang.get()) {
-                        (Some(false), Lang::Zh) => "（未激活）",
-                        (Some(false), Lang::En) => " (inactive)",
-                        _ => "",
-                    };
+                    let active = if d.active == Some(false) { T::Inactive.get(lang.get()) } else { "" };
                     Some(view! {
                         <div class="notice ok">
                             <p>{T::Connected.tr()}</p>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::words::Describe;
 use crate::api::JobType;
 use crate::domain::fit::{self, FitMode};
 use crate::domain::params::{CUSTOM_SIZE, SIDE_RANGE};

@@ -307,11 +307,6 @@ impl JobStore {
         self.queue.source(id)
     }
 
-    /// Timers alive: zero once every job has ended (for tests).
-    pub fn timer_count(&self) -> usize {
-        self.poller.timer_count()
-    }
-
     // ----- what users do -----
 
     /// Adds jobs, newest first, and has them sent (by whichever tab leads).

@@ -54,10 +54,6 @@ impl Poller {
         self.policy.get_value()
     }
 
-    pub fn timer_count(&self) -> usize {
-        self.timers.try_with_value(HashMap::len).unwrap_or(0)
-    }
-
     pub fn stop(&self, id: &JobId) {
         self.timers.try_update_value(|t| {
             t.remove(id);

@@ -242,6 +242,7 @@ texts! {
     Gallery => "Gallery", "图库";
     OlderInGallery => "older finished jobs are in the Gallery.", "个更早的已完成任务在图库中。";
     FavouritesOnly => "Favourites only", "只看收藏";
+    ShowMore => "Show more", "显示更多";
     GalleryEmpty => "Finished pictures appear here.", "生成完成的图片会显示在这里。";
     OpenImage => "Open image", "查看图片";
     ImageViewer => "Image viewer", "图片查看器";

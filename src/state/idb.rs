@@ -42,7 +42,7 @@ impl IdbError {
         }
     }
 
-    fn from_js(e: JsValue) -> IdbError {
+    pub(crate) fn from_js(e: JsValue) -> IdbError {
         IdbError::from_dom(e.dyn_into::<DomException>().ok())
     }
 }

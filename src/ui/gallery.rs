@@ -12,6 +12,9 @@ use crate::state::history::HistoryStore;
 use crate::state::jobs::JobStore;
 use crate::state::now_ms;
 
+/// Thumbnails added to the page at a time.
+const PAGE: usize = 120;
+
 /// A picture in the gallery: one of this device's jobs (followed through
 /// its signal), or one from the account's history.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,6 +70,11 @@ pub fn Gallery() -> impl IntoView {
     let lang = use_lang();
     let favourites_only = RwSignal::new(false);
     let all = Memo::new(move |_| entries(jobs, history, favourites_only.get()));
+    // The newest pictures first, more on request: an archive of thousands
+    // never puts thousands of thumbnails into the page.
+    let limit = RwSignal::new(PAGE);
+    let shown =
+        Memo::new(move |_| all.with(|a| a.iter().take(limit.get()).cloned().collect::<Vec<_>>()));
     // The full view follows a picture, not a position: new pictures
     // arriving while it is open do not change what it shows.
     let open = RwSignal::new(None::<JobId>);
@@ -92,7 +100,7 @@ pub fn Gallery() -> impl IntoView {
                 <p class="hint">{T::GalleryEmpty.tr()}</p>
             </Show>
             <ul class="gallery">
-                <For each=move || all.get() key=Entry::id let:entry>
+                <For each=move || shown.get() key=Entry::id let:entry>
                     {
                         // Keyed by job, not position: a new picture at the top
                         // does not rebuild a thousand thumbnails.
@@ -115,6 +123,11 @@ pub fn Gallery() -> impl IntoView {
                     }
                 </For>
             </ul>
+            <Show when=move || { all.with(Vec::len) > limit.get() }>
+                <button type="button" class="secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                    {T::ShowMore.tr()}
+                </button>
+            </Show>
             {move || {
                 let id = open.get()?;
                 let (entry, index, total) = all.with(|a| {

@@ -74,6 +74,13 @@ impl Archive {
         }
     }
 
+    /// Waits while the database is still being opened (a few ms at start).
+    pub async fn opened(&self) {
+        while self.state.try_get_untracked() == Some(ArchiveState::Opening) {
+            gloo_timers::future::TimeoutFuture::new(10).await;
+        }
+    }
+
     /// Lets go of the database (the store was unmounted).
     pub fn close(&self) {
         if let Some(Some(db)) = self.db.try_with_value(Clone::clone) {
@@ -223,19 +230,22 @@ impl Archive {
     pub async fn add(&self, jobs: &[Job], sources: &[(JobId, String)]) -> Result<(), IdbError> {
         let tx = self.tx(&[JOBS, SOURCES], true)?;
         let store_jobs = store(&tx, JOBS)?;
-        for job in jobs {
-            store_jobs
-                .add(&encode(job))
-                .map_err(|_| IdbError::Unavailable)?;
-        }
         let store_sources = store(&tx, SOURCES)?;
-        for (id, data) in sources {
-            let record = js_sys::Object::new();
-            set(&record, "id", &JsValue::from_str(id.as_str()));
-            set(&record, "data", &JsValue::from_str(data));
-            store_sources
-                .put(&record)
-                .map_err(|_| IdbError::Unavailable)?;
+        let placed = jobs
+            .iter()
+            .try_for_each(|job| store_jobs.add(&encode(job)).map(drop))
+            .and_then(|_| {
+                sources.iter().try_for_each(|(id, data)| {
+                    let record = js_sys::Object::new();
+                    set(&record, "id", &JsValue::from_str(id.as_str()));
+                    set(&record, "data", &JsValue::from_str(data));
+                    store_sources.put(&record).map(drop)
+                })
+            });
+        if let Err(e) = placed {
+            // All or nothing: none of the batch is kept.
+            let _ = tx.abort();
+            return Err(IdbError::from_js(e));
         }
         idb::done(&tx).await
     }
@@ -263,7 +273,8 @@ impl Archive {
         let key = JsValue::from_str(id.as_str());
         let request = jobs.get(&key).map_err(|_| IdbError::Unavailable)?;
         let outcome = Rc::new(RefCell::new(None::<Updated>));
-        let sink = outcome.clone();
+        let refused = Rc::new(RefCell::new(None::<IdbError>));
+        let (sink, refusal, writing) = (outcome.clone(), refused.clone(), tx.clone());
         idb::then(&request, move |value| {
             let result = if value.is_undefined() || value.is_null() {
                 Updated::Missing
@@ -277,7 +288,12 @@ impl Archive {
                             Updated::Same(stored)
                         } else {
                             job.rev = job.rev.max(stored.rev) + 1;
-                            let _ = jobs.put(&encode(&job));
+                            if let Err(e) = jobs.put(&encode(&job)) {
+                                // Refused at once (some engines say "full"
+                                // here): nothing of this change is kept.
+                                *refusal.borrow_mut() = Some(IdbError::from_js(e));
+                                let _ = writing.abort();
+                            }
                             Updated::Changed(job)
                         }
                     }
@@ -294,7 +310,11 @@ impl Archive {
         } else {
             None
         };
-        idb::done(&tx).await?;
+        let committed = idb::done(&tx).await;
+        if let Some(e) = refused.take() {
+            return Err(e);
+        }
+        committed?;
         let outcome = outcome.take().unwrap_or(Updated::Missing);
         let source = source
             .and_then(|r| r.result().ok())

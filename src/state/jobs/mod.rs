@@ -190,6 +190,7 @@ impl JobStore {
                 settings.max_in_flight(),
                 settings.notify(),
                 store.key_refused.get(),
+                store.first_screen.get(),
                 store.loaded.get(),
             );
             if !leading {
@@ -329,6 +330,7 @@ impl JobStore {
             self.set_memory(job.clone());
         }
         self.spawn(async move {
+            self.archive.opened().await;
             let stored = self.archive.add(&jobs, &sources).await;
             // Told only once stored: a leader in another tab claims them
             // from the archive.

@@ -135,29 +135,36 @@ pub async fn before_app_starts(h: &Harness, js: &str) {
     .await;
 }
 
-/// Writes jobs straight into the app's archive (IndexedDB), in the format
-/// of `src/state/jobs/archive.rs`: for tests and the benchmark that need
-/// thousands of stored jobs. `jobs` is a JSON array of jobs. The app must
-/// have opened the archive once (it creates it).
-pub async fn seed_archive(h: &Harness, jobs: &serde_json::Value) {
-    let done = h
-        .eval_with(
-            r#"new Promise((resolve, reject) => {
+/// Writes `n` finished jobs straight into the app's archive (IndexedDB,
+/// in the format of `src/state/jobs/archive.rs`), built in the page:
+/// 20,000 jobs are about 30 MB, too much to send through WebDriver. The
+/// newest is "archived picture {n-1}". The app must have opened the
+/// archive once (it creates it).
+pub async fn seed_archive(h: &Harness, n: usize) {
+    let done = h.eval_with(SEED_ARCHIVE, vec![serde_json::json!(n)]).await;
+    assert_eq!(done.as_u64(), Some(n as u64), "archive seeded");
+}
+
+const SEED_ARCHIVE: &str = r#"new Promise((resolve, reject) => {
+  const n = arguments[0];
+  const now = Date.now();
   const open = indexedDB.open('kamiya-studio', 1);
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const db = open.result;
     const tx = db.transaction('jobs', 'readwrite');
     const store = tx.objectStore('jobs');
-    for (const job of arguments[0]) {
-      store.put({ id: job.id, t: job.queued_at, fav: job.favourite ? 1 : 0, v: 1, job: JSON.stringify(job) });
+    for (let i = 0; i < n; i++) {
+      const t = now - (n - i) * 60000;
+      const job = { id: 'arch-' + i, request: { type: 'text2image', prompts: 'archived picture ' + i,
+          negativePrompts: 'lowres, bad anatomy, bad hands, text, error, missing fingers, extra digit, fewer digits, cropped, worst quality, low quality, normal quality, jpeg artifacts, signature, watermark, username, blurry',
+          step: 28, cfg: 12, seed: i, sampling: 'DPM++ 2M Karras', width: 512, height: 768, model: 'original', LoRAs: [] },
+        hashid: 'archhash' + i, server_id: String(i), metaid: null, state: 'Generated', queued_at: t,
+        submitted_at: t + 10, first_seen_at: t + 20, finished_at: t + 6000, image_url: 'https://cdn.invalid/' + i + '.jpg',
+        server_created_at: null, last_error: null, last_pending_at: null, rev: 2, favourite: i % 50 === 0, watch_from: null };
+      store.put({ id: job.id, t, fav: job.favourite ? 1 : 0, v: 1, job: JSON.stringify(job) });
     }
-    tx.oncomplete = () => { db.close(); resolve(arguments[0].length); };
+    tx.oncomplete = () => { db.close(); resolve(n); };
     tx.onabort = () => { db.close(); reject(tx.error); };
   };
-})"#,
-            vec![jobs.clone()],
-        )
-        .await;
-    assert_eq!(done.as_u64(), jobs.as_array().map(|a| a.len() as u64));
-}
+})"#;

@@ -253,3 +253,37 @@ async fn with_two_tabs_one_polls_and_both_show_the_picture() {
     assert_eq!(track_requests(&api, &hashid), polls);
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_updates_in_place_and_keeps_the_focus_while_its_job_finishes() {
+    let api = standin(3.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.fill("Prompt", "steady focus").await;
+    h.click("Generate").await;
+    h.wait_text("Accepted, waiting", WAIT).await;
+    // Marks the card and the button that has the focus, to know them again.
+    let marked = h
+        .eval(
+            "(() => { const card = document.querySelector('.jobs article'); card.__mark = 'this card';
+               const b = Array.from(card.querySelectorAll('button')).find(b => b.textContent === 'Reuse settings');
+               b.__mark = 'this button'; b.focus(); return document.activeElement === b; })()",
+        )
+        .await;
+    assert_eq!(marked, serde_json::json!(true));
+    wait_for_images(&h, 1, LONG).await;
+    h.wait_text("Done", WAIT).await;
+    assert_eq!(
+        h.eval("document.querySelector('.jobs article').__mark")
+            .await,
+        serde_json::json!("this card"),
+        "the same card element, updated in place"
+    );
+    assert_eq!(
+        h.eval("document.activeElement && document.activeElement.__mark")
+            .await,
+        serde_json::json!("this button"),
+        "the focus stayed on its button"
+    );
+    h.close().await;
+}

@@ -187,7 +187,7 @@ async fn gallery(n: usize) {
                     const r = await fetch(`${api}/api/image/generate?start=${s}&take=100`, { headers: { Authorization: 'Bearer ' + key } });
                     for (const rec of (await r.json()).data) {
                         const m = rec.metadata, t = Date.now() - jobs.length * 1000;
-                        jobs.push({ local_id: 'bench-' + rec.hashid, hashid: rec.hashid, server_id: rec.id, state: 'Generated',
+                        jobs.push({ id: 'bench-' + rec.hashid, hashid: rec.hashid, server_id: rec.id, state: 'Generated',
                             request: { type: 'text2image', prompts: m.prompts, negativePrompts: m.negativePrompts, step: m.step, cfg: m.cfg,
                                 seed: m.seed, sampling: m.sampling, width: m.width, height: m.height, model: m.model, LoRAs: [] },
                             queued_at: t, submitted_at: t, first_seen_at: t, finished_at: t + 6000, image_url: m.jpg,
@@ -204,7 +204,7 @@ async fn gallery(n: usize) {
     for _ in 0..3 {
         h.reload().await;
         h.wait_until(
-            &format!("document.querySelectorAll('.gallery li').length === {n}"),
+            &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
             WAIT,
         )
         .await;
@@ -234,8 +234,9 @@ async fn gallery(n: usize) {
         )
         .await;
     println!(
-        "gallery with {} stored pictures: everything on screen (incl. all thumbnails' markup) median {:.0} ms over 3 reloads",
-        stored, median(&mut ready)
+        "gallery with {} stored pictures: everything on screen median {:.0} ms over 3 reloads",
+        stored,
+        median(&mut ready)
     );
     println!(
         "scrolling it (120 frames, 150 px a frame): median frame {:.1} ms, 95th percentile {:.1} ms; {} thumbnails in the page, {} loaded (lazy)",
@@ -244,6 +245,54 @@ async fn gallery(n: usize) {
         frames[2],
         frames[3]
     );
+    h.close().await;
+}
+
+/// An archive of `n` finished jobs: when the first screen of jobs is on
+/// screen after the app starts, when all of them are in memory, and the
+/// longest task meanwhile (normal CPU, and 4x slowed down).
+async fn archive(n: usize) {
+    println!("\n## Archive of {n} jobs (IndexedDB), 3 reloads each");
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    kamiya_e2e::app::seed_archive(&h, n).await;
+    kamiya_e2e::app::before_app_starts(
+        &h,
+        "window.__longTasks = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });",
+    )
+    .await;
+    for slowdown in [1, 4] {
+        kamiya_e2e::app::cdp(
+            &h,
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": slowdown }),
+        )
+        .await;
+        let (mut first, mut all, mut longest) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            h.reload().await;
+            h.wait_until(
+                &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
+                WAIT,
+            )
+            .await;
+            let t = h
+                .eval(&format!(
+                    "(() => {{ const at = m => performance.getEntriesByName(m)[0]?.startTime; const s = at('kamiya-app-start'); \
+                     return [at('kamiya-jobs-ready') - s, performance.now() - s, Math.max(0, ...(window.__longTasks || []))] }})()"
+                ))
+                .await;
+            first.push(t[0].as_f64().unwrap_or(f64::NAN));
+            all.push(t[1].as_f64().unwrap_or(f64::NAN));
+            longest.push(t[2].as_f64().unwrap_or(f64::NAN));
+        }
+        println!(
+            "CPU {slowdown}x: first screen of jobs {:.0} ms after the app started (median); all {n} in memory by {:.0} ms; longest task {:.0} ms",
+            median(&mut first),
+            median(&mut all),
+            median(&mut longest)
+        );
+    }
     h.close().await;
 }
 
@@ -380,6 +429,10 @@ async fn main() {
         gallery(1000).await;
         return;
     }
+    if std::env::args().any(|a| a == "--archive-only") {
+        archive(20_000).await;
+        return;
+    }
     load_times().await;
     lighthouse(3, "simulate").await;
     lighthouse(3, "devtools").await;
@@ -392,4 +445,5 @@ async fn main() {
     crowd(20, 30.0).await;
     println!("\n## Gallery");
     gallery(1000).await;
+    archive(20_000).await;
 }

@@ -38,7 +38,8 @@ pub struct Violation {
     pub id: String,
     pub impact: String,
     pub help: String,
-    /// CSS selectors and HTML of the offending nodes (at most five).
+    /// CSS selectors, HTML and axe's own words on what is wrong, of the offending nodes (at
+    /// most five).
     pub nodes: Vec<String>,
 }
 
@@ -68,7 +69,8 @@ pub async fn axe(h: &Harness) -> Vec<Violation> {
             "axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
                .then(r => !(r && Array.isArray(r.violations)) ? { unreadable: r === undefined ? 'undefined' : r }
                  : r.violations.map(v => ({ id: v.id, impact: v.impact || 'unknown', help: v.help,
-                     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160)) })))",
+                     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160)
+                       + (n.failureSummary ? '\\n      ' + n.failureSummary.replace(/\\s+/g, ' ').slice(0, 300) : '')) })))",
         )
         .await;
     // Anything but an array means axe did not run as expected (a changed result shape, a

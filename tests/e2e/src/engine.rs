@@ -75,6 +75,24 @@ pub fn skip_unless(wanted: Engine, reason: &str) -> bool {
     )
 }
 
+/// The one-line form of [`skip_unless`] for a test's first line: returns from the test
+/// (printing why) when this run drives another engine than the one named.
+///
+/// ```no_run
+/// # use kamiya_e2e::{only_in, Engine};
+/// # fn t() {
+/// only_in!(Engine::Chromium, "offline emulation needs the DevTools protocol");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! only_in {
+    ($engine:expr, $reason:expr $(,)?) => {
+        if $crate::skip_unless($engine, $reason) {
+            return;
+        }
+    };
+}
+
 /// Returns `true` (and prints why) when this run drives one of `engines`.
 pub fn skip_in(engines: &[Engine], reason: &str) -> bool {
     let now = Engine::current();

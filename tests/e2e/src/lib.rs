@@ -369,6 +369,10 @@ impl Harness {
         self.wait_ready().await;
     }
 
+    /// Reloads the page and waits for the app. In Firefox this bypasses the service worker
+    /// (WebDriver's refresh is a forced reload there); to load through it, [`open`] again.
+    ///
+    /// [`open`]: Self::open
     pub async fn reload(&self) {
         self.cmd("reload", self.client.refresh()).await;
         self.wait_ready().await;

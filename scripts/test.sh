@@ -46,7 +46,7 @@ for engine in ${KAMIYA_E2E_ENGINES:-chromium firefox webkit}; do
   fi
   timings+=("$engine $(($(date +%s) - started)) s")
 done
-step "end-to-end time per engine: $(IFS=,; echo "${timings[*]}")"
+step "end-to-end time per engine: $(printf '%s; ' "${timings[@]}")"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "end-to-end journeys failed in: ${failed[*]}" >&2
   exit 1

@@ -104,12 +104,23 @@ pub(crate) fn webkitdriver_bin() -> PathBuf {
     bin_from("WEBKITDRIVER", "/usr/bin/WebKitWebDriver")
 }
 
-/// Debian's webkit2gtk-driver drives MiniBrowser, which libwebkit2gtk-4.1-0 ships here.
+/// Debian's webkit2gtk-driver drives MiniBrowser, which libwebkit2gtk-4.1-0 ships in its
+/// multiarch library directory (`/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/` on amd64).
 pub(crate) fn minibrowser_bin() -> PathBuf {
-    bin_from(
-        "MINIBROWSER",
-        "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
-    )
+    if let Some(p) = std::env::var_os("MINIBROWSER") {
+        return PathBuf::from(p);
+    }
+    let default = PathBuf::from("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser");
+    if default.is_file() {
+        return default;
+    }
+    std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|d| d.path().join("webkit2gtk-4.1/MiniBrowser"))
+        .find(|p| p.is_file())
+        .unwrap_or(default)
 }
 
 /// MiniBrowser's window cannot be narrower than its toolbar (447 px with the default theme),
@@ -169,8 +180,11 @@ impl Driver {
                     ("XDG_CONFIG_HOME", dir.0.join("config").into()),
                     ("XDG_DATA_HOME", dir.0.join("data").into()),
                     ("XDG_CACHE_HOME", dir.0.join("cache").into()),
-                    // navigator.language follows the environment's language.
+                    // navigator.language follows the environment's language (GLib ignores
+                    // LANGUAGE under the C locale, so LANG and LC_ALL name it too).
                     ("LANGUAGE", "en_US".into()),
+                    ("LANG", "en_US.UTF-8".into()),
+                    ("LC_ALL", "en_US.UTF-8".into()),
                     // No accessibility bus to look for under Xvfb.
                     ("NO_AT_BRIDGE", "1".into()),
                 ]);

@@ -105,6 +105,8 @@ async fn exercise(h: &Harness, w: u32, height: u32, shot: &str) {
     h.open().await;
     let vp = h.eval("[innerWidth, innerHeight]").await;
     assert_eq!(vp, json!([w, height]), "viewport");
+    // Every engine speaks the same language to the app.
+    assert_eq!(h.eval("navigator.language").await, json!("en-US"));
 
     // field / fill / value, by <label for>, with the required-star ignored.
     h.fill("Name", "Ada").await;

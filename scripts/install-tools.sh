@@ -11,6 +11,14 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 BINARYEN_VERSION=132.0.0
 # axe-core: the accessibility checks inside the end-to-end tests.
 AXE_VERSION=4.14.1
+# The other two engines of the end-to-end suite: Firefox ESR and WebKitGTK's WebDriver
+# (MiniBrowser ships in libwebkit2gtk-4.1-0) from Debian, Xvfb for MiniBrowser's window,
+# geckodriver from crates.io. Debian replaces a security update's build in place, so when a
+# pinned build is no longer offered the current one is installed, with a warning.
+FIREFOX_ESR_VERSION=153.7.0esr-1~deb12u1
+WEBKIT2GTK_DRIVER_VERSION=2.50.6-1~deb12u2
+XVFB_VERSION=2:21.1.7-3+deb12u13
+GECKODRIVER_VERSION=0.37.1
 TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
 
 log() { printf '== %s\n' "$*"; }
@@ -21,9 +29,39 @@ elif ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/nu
   log "installing chromium, chromium-driver, CJK fonts and brotli (apt)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  APT_UPDATED=1
   apt-get install -y -qq chromium chromium-driver fonts-noto-cjk brotli >/dev/null
 else
   log "chromium present: $(chromium --version 2>/dev/null | head -1)"
+fi
+
+# Installs Debian package $1 at version $2 unless that version is there already.
+apt_pinned() {
+  local name=$1 want=$2 have
+  have=$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)
+  if [ "$have" = "$want" ]; then
+    log "$name $want present"
+    return
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  if apt-cache madison "$name" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$want"; then
+    log "installing $name $want (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "$name=$want" >/dev/null
+  elif [ -n "$have" ]; then
+    log "WARNING: $name $want is no longer offered by Debian; keeping the installed $have"
+  else
+    log "WARNING: $name $want is no longer offered by Debian; installing its current build"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$name" >/dev/null
+  fi
+}
+
+if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
+  apt_pinned firefox-esr "$FIREFOX_ESR_VERSION"
+  apt_pinned webkit2gtk-driver "$WEBKIT2GTK_DRIVER_VERSION"
+  apt_pinned xvfb "$XVFB_VERSION"
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -63,6 +101,18 @@ if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
   else
     log "axe-core $AXE_VERSION present"
   fi
+fi
+if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }')" != "$GECKODRIVER_VERSION" ]; then
+    log "installing geckodriver $GECKODRIVER_VERSION (crates.io; about 2 minutes)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked
+  else
+    log "geckodriver $GECKODRIVER_VERSION present"
+  fi
+  # What the end-to-end suite will drive, for the log.
+  log "engines: $(chromium --version 2>/dev/null | head -1); $(chromedriver --version 2>/dev/null | awk '{ print $1, $2 }')"
+  log "engines: $(firefox-esr --version 2>/dev/null | head -1) (firefox-esr $(dpkg-query -W -f='${Version}' firefox-esr)); geckodriver $(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }')"
+  log "engines: WebKitGTK $(dpkg-query -W -f='${Version}' webkit2gtk-driver) (WebKitWebDriver, MiniBrowser); Xvfb $(dpkg-query -W -f='${Version}' xvfb)"
 fi
 mkdir -p "$HOME/.cargo/bin"
 ln -sf "$TOOLS_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"

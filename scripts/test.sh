@@ -2,7 +2,9 @@
 # The test command: installs what is missing (pinned), checks formatting and
 # lints, builds the release, then runs every test: native unit tests, the
 # stand-in's tests, component tests in headless Chromium, and end-to-end
-# journeys in headless Chromium against the stand-in API.
+# journeys against the stand-in API in each browser engine our users have:
+# Chromium, Firefox and WebKit, one after another (KAMIYA_E2E_ENGINES picks
+# fewer, e.g. KAMIYA_E2E_ENGINES=firefox).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -30,6 +32,22 @@ cargo test --workspace --locked --exclude kamiya-e2e
 step "component tests in headless Chromium"
 cargo test -p kamiya-studio --target wasm32-unknown-unknown --test web --locked
 
-step "end-to-end journeys in headless Chromium"
-# Each test drives its own browser; two at a time suit a 2-core machine.
-cargo test -p kamiya-e2e --locked -- --test-threads=2
+# Every test runs in Chromium; Firefox and WebKit run the main journeys (a test
+# that does not run in an engine prints "SKIPPED in <engine>: <test>: <why>").
+# Each test drives its own browser; two at a time suit a 2-core machine. An
+# engine that fails does not stop the others; the run fails at the end.
+failed=()
+timings=()
+for engine in ${KAMIYA_E2E_ENGINES:-chromium firefox webkit}; do
+  step "end-to-end journeys in $engine"
+  started=$(date +%s)
+  if ! KAMIYA_E2E_ENGINE=$engine cargo test -p kamiya-e2e --locked -- --test-threads=2; then
+    failed+=("$engine")
+  fi
+  timings+=("$engine $(($(date +%s) - started)) s")
+done
+step "end-to-end time per engine: $(printf '%s; ' "${timings[@]}")"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "end-to-end journeys failed in: ${failed[*]}" >&2
+  exit 1
+fi

@@ -38,7 +38,8 @@ pub struct Violation {
     pub id: String,
     pub impact: String,
     pub help: String,
-    /// CSS selectors and HTML of the offending nodes (at most five).
+    /// CSS selectors, HTML and axe's own words on what is wrong, of the offending nodes (at
+    /// most five).
     pub nodes: Vec<String>,
 }
 
@@ -56,7 +57,8 @@ impl std::fmt::Display for Violation {
 /// and returns every violation.
 pub async fn axe(h: &Harness) -> Vec<Violation> {
     // Injected per call: a navigation or reload drops it. WebDriver scripts are not subject to
-    // the page's Content-Security-Policy, so the app keeps its strict policy.
+    // the page's Content-Security-Policy (in any of the three engines), so the app keeps its
+    // strict policy.
     let loaded = h.eval("typeof window.axe === 'object'").await;
     if loaded != Value::Bool(true) {
         h.exec_js(&format!("{}\n;return true;", axe_source()), vec![])
@@ -65,30 +67,41 @@ pub async fn axe(h: &Harness) -> Vec<Violation> {
     let result = h
         .eval(
             "axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-               .then(r => r.violations.map(v => ({ id: v.id, impact: v.impact || 'unknown', help: v.help,
-                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160)) })))",
+               .then(r => !(r && Array.isArray(r.violations)) ? { unreadable: r === undefined ? 'undefined' : r }
+                 : r.violations.map(v => ({ id: v.id, impact: v.impact || 'unknown', help: v.help,
+                     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + '  ' + n.html.slice(0, 160)
+                       + (n.failureSummary ? '\\n      ' + n.failureSummary.replace(/\\s+/g, ' ').slice(0, 300) : '')) })))",
         )
         .await;
-    result
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| Violation {
-                    id: v["id"].as_str().unwrap_or_default().to_string(),
-                    impact: v["impact"].as_str().unwrap_or_default().to_string(),
-                    help: v["help"].as_str().unwrap_or_default().to_string(),
-                    nodes: v["nodes"]
-                        .as_array()
-                        .map(|n| {
-                            n.iter()
-                                .filter_map(|s| s.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
+    // Anything but an array means axe did not run as expected (a changed result shape, a
+    // script error turned into a value): that must fail, never pass as "no violations".
+    let Some(list) = result.as_array() else {
+        panic!("axe returned something that is not a list of violations: {result}");
+    };
+    list.iter()
+        .map(|v| {
+            let text = |key: &str| match v[key].as_str() {
+                Some(s) => s.to_string(),
+                None => panic!("axe violation without a {key:?} string: {v}"),
+            };
+            let nodes = match v["nodes"].as_array() {
+                Some(n) => n
+                    .iter()
+                    .map(|s| match s.as_str() {
+                        Some(s) => s.to_string(),
+                        None => panic!("axe violation node that is not text: {v}"),
+                    })
+                    .collect(),
+                None => panic!("axe violation without a node list: {v}"),
+            };
+            Violation {
+                id: text("id"),
+                impact: text("impact"),
+                help: text("help"),
+                nodes,
+            }
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Panics if axe finds a serious or critical violation on the page as it is now; prints the
@@ -112,8 +125,13 @@ pub async fn assert_axe_clean(h: &Harness, view: &str) {
 
 /// The names Chromium's accessibility tree (what a screen reader reads) gives the nodes of
 /// `role` (e.g. `"DisclosureTriangle"` for a `<summary>`, `"button"`, `"textbox"`), in
-/// document order.
+/// document order. Chromium only (the DevTools protocol's `Accessibility.getFullAXTree`).
 pub async fn accessible_names(h: &Harness, role: &str) -> Vec<String> {
+    crate::engine::require(
+        h.engine(),
+        crate::Engine::Chromium,
+        "the accessibility tree",
+    );
     let tree = h
         .client
         .issue_cmd(crate::driver::Cdp {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::Harness;
+use crate::engine::require;
+use crate::{Engine, Harness};
 
 /// Opens the app, points it at `api_url` with `key` and presses
 /// "Check connection" (without waiting for the result).
@@ -90,8 +91,11 @@ impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
     }
 }
 
-/// Takes the browser off the network (or back on).
+/// Takes the browser off the network (or back on): `navigator.onLine` turns false and the
+/// `offline` event fires. Chromium only (chromedriver's network conditions); elsewhere
+/// [`Harness::stop_server`] is the engine-neutral way to lose the app's host.
 pub async fn set_offline(h: &Harness, offline: bool) {
+    require(h.engine(), Engine::Chromium, "offline network emulation");
     h.client
         .issue_cmd(NetworkConditions { offline })
         .await
@@ -99,8 +103,10 @@ pub async fn set_offline(h: &Harness, offline: bool) {
 }
 
 /// Makes the browser fail every request whose URL matches one of `patterns` (`*` wildcards),
-/// e.g. `["*.wasm"]` to see the page as it is before the app arrives.
+/// e.g. `["*.wasm"]` to see the page as it is before the app arrives. Chromium only (the
+/// DevTools protocol's `Network.setBlockedURLs`).
 pub async fn block_urls(h: &Harness, patterns: &[&str]) {
+    require(h.engine(), Engine::Chromium, "blocking URLs");
     for (cmd, params) in [
         ("Network.enable", serde_json::json!({})),
         (

@@ -1,7 +1,9 @@
-//! Drives Kamiya Studio in headless Chromium (through chromedriver) the way a person does:
-//! controls are found by their label, buttons by their accessible name, regions by their
-//! aria name — never by CSS class — so a test breaks when the UI stops being usable, not when
-//! its markup is restyled.
+//! Drives Kamiya Studio the way a person does, in Chromium (chromedriver), Firefox
+//! (geckodriver) or WebKit (WebKitWebDriver and MiniBrowser): controls are found by their
+//! label, buttons by their accessible name, regions by their aria name — never by CSS class —
+//! so a test breaks when the UI stops being usable, not when its markup is restyled. The
+//! engine is `KAMIYA_E2E_ENGINE` (see [`Engine`]); a test that needs one engine starts with
+//! [`skip_unless`].
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -23,12 +25,18 @@
 //!   with [`Harness::region`] and the `*_in` variants (e.g. one "Delete" per history entry).
 //! - [`Harness::eval`] takes a JavaScript *expression*; a returned Promise is awaited.
 //! - Console errors/warnings, uncaught errors, failed loads and CSP violations are recorded
-//!   from the first script on ([`Harness::console_messages`]) and shown in every panic.
+//!   from the first script on ([`Harness::console_messages`]) and shown in every panic: the
+//!   static server puts a same-origin `init.js` first into every page it serves, in every
+//!   engine. A test adds its own script there ([`HarnessOptions::init_script`],
+//!   [`Harness::set_init_script`]), e.g. to remove a browser feature before the app starts.
+//! - What needs an engine's own protocol (offline emulation, blocking URLs, the accessibility
+//!   tree, phone emulation with touch) is Chromium-only, and says so when called elsewhere.
 //! - Always end with [`Harness::close`]; if a test panics first, dropping the harness kills
-//!   chromedriver and every Chromium process of its profile.
+//!   the driver and every browser process it started.
 
 pub mod a11y;
 pub mod app;
+mod engine;
 
 mod driver;
 mod js;
@@ -37,12 +45,14 @@ mod server;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use engine::{engine, skip_in, skip_unless, Engine, ENGINE_VAR};
 pub use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
+pub use fantoccini::wd::WindowHandle;
 pub use fantoccini::Client;
 use serde_json::{json, Value};
 
-use driver::{Cdp, Driver};
+use driver::Driver;
 use js::Find;
 pub use server::StaticServer;
 
@@ -76,7 +86,10 @@ pub fn workspace_root() -> PathBuf {
 
 #[derive(Clone, Debug)]
 pub struct HarnessOptions {
-    /// Viewport size in CSS pixels: `innerWidth` x `innerHeight` are exactly this.
+    /// The browser engine; `KAMIYA_E2E_ENGINE` by default ([`Engine::current`]).
+    pub engine: Engine,
+    /// Viewport size in CSS pixels: `innerWidth` x `innerHeight` are exactly this, in every
+    /// engine (the window is measured and resized until they are).
     pub width: u32,
     pub height: u32,
     /// Defaults to `<workspace root>/dist`, or `KAMIYA_DIST` if set (relative to the root).
@@ -86,16 +99,23 @@ pub struct HarnessOptions {
     /// Sent as Content-Security-Policy on every static response.
     pub csp: Option<String>,
     /// Phone emulation: touch input, `(pointer: coarse)`, and the viewport meta tag honoured.
+    /// Chromium only (its device emulation); Firefox and WebKit get the phone's viewport
+    /// size with a mouse.
     pub mobile: bool,
-    /// devicePixelRatio; screenshots are this many times the viewport size.
+    /// devicePixelRatio; screenshots are this many times the viewport size. Chromium only:
+    /// Firefox and WebKit draw at 1.
     pub device_scale_factor: f64,
     /// How long lookups (`field`, `button`, `region`, ...) wait; [`FIND_TIMEOUT`] by default.
     pub find_timeout: Duration,
+    /// JavaScript run in every page of the app's origin before any of the page's own
+    /// scripts (after the console recorder), e.g. `delete window.BroadcastChannel;`.
+    pub init_script: Option<String>,
 }
 
 impl HarnessOptions {
     pub fn desktop() -> Self {
         HarnessOptions {
+            engine: Engine::current(),
             width: 1280,
             height: 800,
             dist: default_dist(),
@@ -104,6 +124,7 @@ impl HarnessOptions {
             mobile: false,
             device_scale_factor: 1.0,
             find_timeout: FIND_TIMEOUT,
+            init_script: None,
         }
     }
 
@@ -142,14 +163,18 @@ pub struct Harness {
     pub app_url: String,
     origin: String,
     find_timeout: Duration,
+    engine: Engine,
+    /// The viewport asked for, given to new windows too.
+    viewport: (u32, u32),
     // Field order is drop order: the browser goes before the server it talks to.
     driver: Driver,
-    _server: StaticServer,
+    server: StaticServer,
 }
 
 impl Harness {
-    /// Serves `opts.dist`, starts chromedriver and opens a Chromium session (about 1 s).
-    /// Panics with the reason when dist/, Chromium or chromedriver is missing.
+    /// Serves `opts.dist`, starts the engine's WebDriver server and opens a browser session
+    /// (about 1 s; Firefox about 3 s). Panics with the reason when dist/, the browser or its
+    /// driver is missing.
     pub async fn start(opts: HarnessOptions) -> Harness {
         let index = opts.dist.join("index.html");
         assert!(
@@ -159,31 +184,74 @@ impl Harness {
         );
         let sub_path = normalize_sub_path(&opts.sub_path);
         let server = StaticServer::start(&opts.dist, &sub_path, opts.csp.clone()).await;
-        let driver = Driver::start().await;
-        let client = driver
-            .session(
-                opts.width,
-                opts.height,
-                opts.mobile,
-                opts.device_scale_factor,
-            )
-            .await;
-        let cdp = Cdp {
-            cmd: "Page.addScriptToEvaluateOnNewDocument",
-            params: json!({ "source": js::CONSOLE_CAPTURE }),
-        };
-        if let Err(e) = client.issue_cmd(cdp).await {
-            panic!("could not install the console recorder: {e}");
+        if let Some(js) = &opts.init_script {
+            server.set_init_script(js);
         }
+        let driver = Driver::start(opts.engine).await;
+        let client = driver.session(&opts).await;
         let origin = format!("http://{}", server.addr);
-        Harness {
+        let h = Harness {
             client,
             app_url: format!("{origin}{sub_path}"),
             origin,
             find_timeout: opts.find_timeout,
+            engine: opts.engine,
+            viewport: (opts.width, opts.height),
             driver,
-            _server: server,
+            server,
+        };
+        if h.engine != Engine::Chromium {
+            // Chromium's device metrics are exact already.
+            h.fit_viewport(opts.width, opts.height).await;
         }
+        h
+    }
+
+    /// Resizes the window until `innerWidth` x `innerHeight` are `width` x `height`: the
+    /// browser's own toolbars take a share of the window that differs by engine and version,
+    /// so it is measured rather than assumed.
+    async fn fit_viewport(&self, width: u32, height: u32) {
+        let want = (i64::from(width), i64::from(height));
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let v = self
+                .exec_js("return [innerWidth, innerHeight];", vec![])
+                .await;
+            let inner = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
+            if inner == want {
+                return;
+            }
+            seen.push(inner);
+            let (w, h) = self
+                .cmd("get window size", self.client.get_window_size())
+                .await;
+            let (w, h) = (
+                (w as i64 + want.0 - inner.0).max(1) as u32,
+                (h as i64 + want.1 - inner.1).max(1) as u32,
+            );
+            self.cmd("set window size", self.client.set_window_size(w, h))
+                .await;
+            // A resize lands asynchronously in some engines: wait until the page sees it.
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(2) {
+                let v = self
+                    .exec_js("return [innerWidth, innerHeight];", vec![])
+                    .await;
+                if (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0)) != inner {
+                    break;
+                }
+                tokio::time::sleep(FIND_POLL).await;
+            }
+        }
+        panic!(
+            "{} would not give a {width}x{height} viewport; innerWidth x innerHeight went {seen:?}",
+            self.engine
+        );
+    }
+
+    /// The engine this harness drives.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// `http://127.0.0.1:<port>`, without the sub path.
@@ -191,9 +259,102 @@ impl Harness {
         &self.origin
     }
 
-    /// The browser's `--user-data-dir` (removed by `close`/drop).
+    /// The harness's own directory (browser profile, driver log), removed by `close`/drop;
+    /// every process the harness started carries it, so [`pids_using`] finds them.
     pub fn profile_dir(&self) -> PathBuf {
-        self.driver.dir.profile()
+        self.driver.dir.0.clone()
+    }
+
+    /// Replaces the test's part of the init script (see [`HarnessOptions::init_script`]);
+    /// it runs from the next page load on.
+    pub fn set_init_script(&self, js: &str) {
+        self.server.set_init_script(js);
+    }
+
+    /// Stops the static server for good, as if the host went away: the browser gets network
+    /// errors (not HTTP errors) for the app's files, in every engine. With the app's service
+    /// worker installed, this is how a test sees it start offline; `navigator.onLine` stays
+    /// true (only Chromium can emulate that: [`app::set_offline`]).
+    pub async fn stop_server(&self) {
+        self.server.stop().await;
+    }
+
+    // ----- windows -----
+
+    /// The window (tab) WebDriver commands go to now.
+    pub async fn current_window(&self) -> WindowHandle {
+        self.cmd("get window handle", self.client.window()).await
+    }
+
+    /// Every open window (tab) of this browser.
+    pub async fn windows(&self) -> Vec<WindowHandle> {
+        self.cmd("get window handles", self.client.windows()).await
+    }
+
+    /// Opens a new tab of the same browser (same profile: storage, service worker and
+    /// `storage` events are shared), switches to it and returns its handle. It shows a blank
+    /// page and is the one in front, so the others are hidden (`visibilityState`).
+    ///
+    /// WebKit: MiniBrowser's WebDriver support cannot bring a tab to the front, so there each
+    /// "tab" is a window of the same browser, and the harness shows the current one and
+    /// minimises the others, which is what a tab strip does to pages.
+    pub async fn new_window(&self) -> WindowHandle {
+        let before = self.windows().await;
+        let as_tab = self.engine != Engine::WebKit;
+        let handle = self
+            .cmd("new window", self.client.new_window(as_tab))
+            .await
+            .handle;
+        assert_eq!(
+            self.windows().await.len(),
+            before.len() + 1,
+            "new_window opened no window"
+        );
+        self.switch_to(&handle).await;
+        if !as_tab {
+            self.fit_viewport(self.viewport.0, self.viewport.1).await;
+        }
+        handle
+    }
+
+    /// Makes `window` the current one, in front of the others.
+    pub async fn switch_to(&self, window: &WindowHandle) {
+        if self.engine == Engine::WebKit {
+            // See `new_window`: the others are minimised (hidden), this one restored.
+            for other in self.windows().await {
+                if other != *window {
+                    self.cmd("switch to window", self.client.switch_to_window(other))
+                        .await;
+                    self.cmd("minimize window", self.client.minimize_window())
+                        .await;
+                }
+            }
+            self.cmd(
+                "switch to window",
+                self.client.switch_to_window(window.clone()),
+            )
+            .await;
+            // Setting its size restores a minimised window.
+            let (w, h) = self
+                .cmd("get window size", self.client.get_window_size())
+                .await;
+            self.cmd(
+                "set window size",
+                self.client.set_window_size(w as u32, h as u32),
+            )
+            .await;
+            return;
+        }
+        self.cmd(
+            "switch to window",
+            self.client.switch_to_window(window.clone()),
+        )
+        .await;
+    }
+
+    /// Closes the current window; then [`switch_to`](Self::switch_to) one still open.
+    pub async fn close_window(&self) {
+        self.cmd("close window", self.client.close_window()).await;
     }
 
     /// Loads the app and waits until it has mounted (`[data-app-ready]` exists).
@@ -208,6 +369,10 @@ impl Harness {
         self.wait_ready().await;
     }
 
+    /// Reloads the page and waits for the app. In Firefox this bypasses the service worker
+    /// (WebDriver's refresh is a forced reload there); to load through it, [`open`] again.
+    ///
+    /// [`open`]: Self::open
     pub async fn reload(&self) {
         self.cmd("reload", self.client.refresh()).await;
         self.wait_ready().await;
@@ -658,17 +823,18 @@ impl Harness {
         }
     }
 
-    /// Ends the session (Chromium quits), stops chromedriver, removes the profile dir.
+    /// Ends the session (the browser quits), stops its driver, removes the profile dir.
     pub async fn close(self) {
         let Harness {
             client,
             mut driver,
-            _server,
+            server,
             ..
         } = self;
         // A wedged browser must not hang the test; the kill below cleans up regardless.
         let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         driver.stop().await;
+        drop(server);
     }
 
     // ----- plumbing -----
@@ -735,7 +901,8 @@ impl std::fmt::Debug for Harness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Harness")
             .field("app_url", &self.app_url)
-            .field("chromedriver_port", &self.driver.port)
+            .field("engine", &self.engine)
+            .field("driver_port", &self.driver.port)
             .finish_non_exhaustive()
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kamiya_e2e::{pids_using, Harness, HarnessOptions};
+use kamiya_e2e::{pids_using, Engine, Harness, HarnessOptions};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -105,6 +105,8 @@ async fn exercise(h: &Harness, w: u32, height: u32, shot: &str) {
     h.open().await;
     let vp = h.eval("[innerWidth, innerHeight]").await;
     assert_eq!(vp, json!([w, height]), "viewport");
+    // Every engine speaks the same language to the app.
+    assert_eq!(h.eval("navigator.language").await, json!("en-US"));
 
     // field / fill / value, by <label for>, with the required-star ignored.
     h.fill("Name", "Ada").await;
@@ -271,7 +273,7 @@ async fn desktop_at_root() {
     let profile = h.profile_dir();
     h.close().await;
     assert!(!profile.exists(), "profile dir removed");
-    assert!(pids_using(&profile).is_empty(), "Chromium still running");
+    assert!(pids_using(&profile).is_empty(), "the browser still runs");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,9 +289,11 @@ async fn phone_under_sub_path_with_csp() {
     let h = Harness::start(opts).await;
     assert_eq!(h.app_url, format!("{}/kamiya-studio/", h.origin()));
     exercise(&h, 390, 844, "harness-phone").await;
+    // Touch and a coarse pointer come from Chromium's device emulation; Firefox and WebKit
+    // get the phone's size only.
     assert_eq!(
         h.eval("matchMedia('(pointer: coarse)').matches").await,
-        json!(true)
+        json!(h.engine() == Engine::Chromium)
     );
 
     // The header arrives (seen by the page and on the wire) and is enforced.
@@ -349,7 +353,7 @@ async fn a_dropped_harness_leaves_no_browser_behind() {
     drop(h);
     assert!(
         pids_using(&profile).is_empty(),
-        "Chromium outlived the harness"
+        "the browser outlived the harness"
     );
     assert!(!profile.exists());
 }
@@ -448,6 +452,152 @@ async fn axe_reports_what_a_screen_reader_user_would_miss() {
     let msg = panic_text(err);
     assert!(
         msg.contains("on the broken page") && msg.contains("#bare"),
+        "{msg}"
+    );
+    std::sync::Arc::into_inner(h).unwrap().close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_init_script_runs_first_and_can_take_a_feature_away() {
+    let dist = FakeDist::new("init", "/kamiya-studio/");
+    // The strictest policy the app's own is like: same-origin scripts only.
+    let csp = "default-src 'none'; script-src 'self'";
+    let h = Harness::start(HarnessOptions {
+        dist: dist.0.clone(),
+        sub_path: "/kamiya-studio/".into(),
+        csp: Some(csp.into()),
+        init_script: Some(
+            "window.initOrder = [document.scripts.length]; delete window.BroadcastChannel;".into(),
+        ),
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    h.open().await;
+    // Before the page's own scripts (the injected one is the only script so far), allowed by
+    // the policy, and the feature is gone for the page.
+    assert_eq!(h.eval("window.initOrder").await, json!([1]));
+    assert_eq!(
+        h.eval("typeof window.BroadcastChannel").await,
+        json!("undefined")
+    );
+    assert_eq!(
+        h.eval("document.head.firstElementChild.getAttribute('src')")
+            .await,
+        json!("/__e2e/init.js")
+    );
+    // The page's own scripts still run (app.js logged its error).
+    assert!(h
+        .console_messages()
+        .await
+        .contains(&"error: fake boom".to_string()));
+    // A new script applies from the next load on; one that throws is recorded, not fatal.
+    h.set_init_script("delete window.indexedDB; null.boom;");
+    h.reload().await;
+    assert_eq!(
+        h.eval("[typeof window.BroadcastChannel, typeof window.indexedDB]")
+            .await,
+        json!(["function", "undefined"])
+    );
+    assert!(
+        h.console_messages()
+            .await
+            .iter()
+            .any(|m| m.starts_with("error: e2e init script failed")),
+        "{:?}",
+        h.console_messages().await
+    );
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_windows_share_the_profile_and_take_turns_in_front() {
+    let dist = FakeDist::new("windows", "/");
+    let h = Harness::start(HarnessOptions {
+        dist: dist.0.clone(),
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    h.open().await;
+    // The page reads localStorage first, as the app does at start: WebKit sends `storage`
+    // events only to pages that have used it.
+    h.eval("(() => { localStorage.getItem('x'); window.storageEvents = []; addEventListener('storage', e => window.storageEvents.push(e.key)); window.shown = []; document.addEventListener('visibilitychange', () => window.shown.push(document.visibilityState)); return true })()")
+        .await;
+    let first = h.current_window().await;
+    let second = h.new_window().await;
+    assert_ne!(first, second);
+    assert_eq!(h.current_window().await, second);
+    assert_eq!(h.windows().await.len(), 2);
+    h.open().await;
+    h.wait_until(
+        "document.visibilityState === 'visible'",
+        Duration::from_secs(5),
+    )
+    .await;
+    h.eval("(() => { localStorage.setItem('from-second', 'hi'); return true })()")
+        .await;
+    h.switch_to(&first).await;
+    // The first window hears the second's storage write, and comes back to the front.
+    h.wait_until(
+        "window.storageEvents.includes('from-second') && localStorage.getItem('from-second') === 'hi'",
+        Duration::from_secs(5),
+    )
+    .await;
+    h.wait_until(
+        "document.visibilityState === 'visible'",
+        Duration::from_secs(5),
+    )
+    .await;
+    // It was hidden while the other was in front (what the app's polling relies on).
+    assert_eq!(h.eval("window.shown").await, json!(["hidden", "visible"]));
+    h.switch_to(&second).await;
+    h.close_window().await;
+    h.switch_to(&first).await;
+    assert_eq!(h.windows().await, vec![first]);
+    h.fill("Name", "still here").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_is_a_network_error() {
+    let dist = FakeDist::new("stop", "/");
+    let h = Harness::start(HarnessOptions {
+        dist: dist.0.clone(),
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    h.open().await;
+    assert_eq!(
+        h.eval("fetch('app.js').then(r => r.status)").await,
+        json!(200)
+    );
+    h.stop_server().await;
+    let after = h
+        .eval("fetch('app.js', { cache: 'no-store' }).then(r => 'answered ' + r.status, e => 'failed: ' + e.name)")
+        .await;
+    assert_eq!(after, json!("failed: TypeError"));
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_output_that_cannot_be_read_fails_loudly() {
+    let dist = FakeDist::new("axe-shape", "/");
+    let h = Harness::start(HarnessOptions {
+        dist: dist.0.clone(),
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    h.open().await;
+    // An axe whose answer is not what the helper knows: no silent "no violations".
+    h.eval("(() => { window.axe = { run: () => Promise.resolve({ violations: 'surprise' }) }; return true })()")
+        .await;
+    let h = std::sync::Arc::new(h);
+    let h2 = h.clone();
+    let err = tokio::spawn(async move { kamiya_e2e::a11y::axe(&h2).await })
+        .await
+        .expect_err("must panic");
+    let msg = panic_text(err);
+    assert!(
+        msg.contains("not a list of violations") && msg.contains("surprise"),
         "{msg}"
     );
     std::sync::Arc::into_inner(h).unwrap().close().await;

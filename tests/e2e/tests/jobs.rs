@@ -6,13 +6,14 @@ mod common;
 use std::time::Duration;
 
 use common::{connected, standin, stored_hashids, track_requests, wait_for_images, WAIT};
-use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions, WindowHandle};
 use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
 
 const LONG: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_jobs_at_once_all_finish() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -37,6 +38,7 @@ async fn ten_jobs_at_once_all_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_while_three_jobs_run_loses_and_repeats_nothing() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(5.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;
@@ -64,6 +66,7 @@ async fn a_reload_while_three_jobs_run_loses_and_repeats_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_before_the_server_answered_adopts_the_job_instead_of_resending() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -83,6 +86,7 @@ async fn a_reload_before_the_server_answered_adopts_the_job_instead_of_resending
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_answer_to_generate_is_found_in_the_history_not_resent() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -100,6 +104,7 @@ async fn a_lost_answer_to_generate_is_found_in_the_history_not_resent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generate_that_never_arrived_ends_as_interrupted_and_can_be_retried() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -142,6 +147,7 @@ async fn status_requests_that_fail_for_a_while_recover_by_themselves() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_malformed_answer_is_survived() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -163,6 +169,7 @@ async fn one_malformed_answer_is_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_the_server_forgot_ends_as_failed_with_the_reason() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(8.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -184,12 +191,9 @@ async fn a_job_the_server_forgot_ends_as_failed_with_the_reason() {
 }
 
 /// Opens a second tab in the same browser and makes it the visible one.
-async fn hide_first_tab(
-    h: &Harness,
-) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
-    let first = h.client.window().await.unwrap();
-    let second = h.client.new_window(true).await.unwrap().handle;
-    h.client.switch_to_window(second.clone()).await.unwrap();
+async fn hide_first_tab(h: &Harness) -> (WindowHandle, WindowHandle) {
+    let first = h.current_window().await;
+    let second = h.new_window().await;
     (first, second)
 }
 
@@ -214,8 +218,8 @@ async fn a_hidden_page_makes_no_status_requests_and_catches_up_when_shown() {
     );
 
     // Back to the app's tab: it polls at once and shows the image.
-    h.client.close_window().await.ok();
-    h.client.switch_to_window(first).await.unwrap();
+    h.close_window().await;
+    h.switch_to(&first).await;
     h.wait_until("document.visibilityState === 'visible'", WAIT)
         .await;
     wait_for_images(&h, 1, WAIT).await;
@@ -235,9 +239,7 @@ async fn with_two_tabs_one_polls_and_both_show_the_picture() {
 
     // A second tab of the app comes to the front; the first is hidden.
     let (first, _second) = hide_first_tab(&h).await;
-    h.client.goto(&h.app_url).await.unwrap();
-    h.wait_until("document.querySelector('[data-app-ready]') !== null", WAIT)
-        .await;
+    h.open().await;
     h.wait_text("two windows, one view", WAIT).await;
     wait_for_images(&h, 1, LONG).await;
     let polls = track_requests(&api, &hashid);
@@ -247,8 +249,8 @@ async fn with_two_tabs_one_polls_and_both_show_the_picture() {
     );
 
     // Back in the first tab, the picture is there too, without polling.
-    h.client.close_window().await.ok();
-    h.client.switch_to_window(first).await.unwrap();
+    h.close_window().await;
+    h.switch_to(&first).await;
     wait_for_images(&h, 1, WAIT).await;
     assert_eq!(track_requests(&api, &hashid), polls);
     h.close().await;

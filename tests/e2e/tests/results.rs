@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{connected, png_fixture, standin, wait_for_images, WAIT};
-use kamiya_e2e::{Harness, HarnessOptions};
+use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use kamiya_standin::DEMO_KEY;
 
 const LONG: Duration = Duration::from_secs(40);
@@ -89,6 +89,7 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -133,6 +134,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_links_carry_parameters_only_and_fill_the_form() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -176,6 +178,10 @@ async fn share_links_carry_parameters_only_and_fill_the_form() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reuse_copy_and_import_parameters() {
+    only_in!(
+        Engine::Chromium,
+        "CI time; and Firefox ignores the clipboardData of a synthetic paste event"
+    );
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -216,6 +222,10 @@ async fn reuse_copy_and_import_parameters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
+    only_in!(
+        Engine::Chromium,
+        "CI time; and WebKit blocks its new-tab fallback as a popup (app bug, reported)"
+    );
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -293,6 +303,7 @@ async fn the_gallery_opens_a_full_view_stepped_by_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_image_is_refused_before_decoding() {
+    only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;

@@ -8,7 +8,7 @@ use crate::state::{
     jobs::JobStore, page::Page, settings::SettingsStore,
 };
 use crate::ui::{
-    form::CreateForm, gallery::Gallery, history::HistoryPanel, jobs::JobList,
+    common::PerfMark, form::CreateForm, gallery::Gallery, history::HistoryPanel, jobs::JobList,
     settings::SettingsPanel,
 };
 
@@ -130,17 +130,6 @@ pub fn App() -> impl IntoView {
             </div>
         </main>
     }
-}
-
-/// A performance mark once the views before it are on screen (for the
-/// benchmark's figures).
-#[component]
-pub(crate) fn PerfMark(name: &'static str) -> impl IntoView {
-    Effect::new(move |_| {
-        if let Some(p) = window().performance() {
-            let _ = p.mark(name);
-        }
-    });
 }
 
 /// The service worker keeps the app shell for offline use (see

@@ -30,6 +30,17 @@ pub fn ErrorNotice(
     }
 }
 
+/// A performance mark once the views before it are on screen (for the
+/// benchmark's figures).
+#[component]
+pub fn PerfMark(name: &'static str) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(p) = window().performance() {
+            let _ = p.mark(name);
+        }
+    });
+}
+
 /// Brings the create form into view (after an action filled it).
 pub fn scroll_to_form() {
     if let Some(el) = document().get_element_by_id("create-title") {

@@ -6,7 +6,7 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::actions::ImageActions;
-use super::common::{format_duration, format_moment, iso_moment, scroll_to_form};
+use super::common::{format_duration, format_moment, iso_moment, scroll_to_form, PerfMark};
 use super::words::Describe;
 use crate::domain::job::{Job, JobId, JobState, MadeAt};
 use crate::i18n::{use_lang, Lang, T};
@@ -85,7 +85,7 @@ pub fn JobList() -> impl IntoView {
                 </For>
             </ul>
             <Show when=move || jobs.first_screen_ready()>
-                <crate::app::PerfMark name="kamiya-jobs-ready"/>
+                <PerfMark name="kamiya-jobs-ready"/>
             </Show>
             <Show when=move || { older.get() > 0 }>
                 <p class="hint">{move || format!("{} {}", older.get(), T::OlderInGallery.tr()())}</p>

@@ -123,22 +123,11 @@ pub async fn block_urls(h: &Harness, patterns: &[&str]) {
 
 /// A Chrome DevTools Protocol command through chromedriver (Chromium only).
 pub async fn cdp(h: &Harness, cmd: &'static str, params: serde_json::Value) -> serde_json::Value {
+    require(h.engine(), Engine::Chromium, cmd);
     h.client
         .issue_cmd(crate::driver::Cdp { cmd, params })
         .await
         .unwrap_or_else(|e| panic!("{cmd}: {e}"))
-}
-
-/// Runs `js` in every page of this window before any of the page's own
-/// scripts, from the next load on (Chromium only): to take a browser
-/// feature away before the app starts.
-pub async fn before_app_starts(h: &Harness, js: &str) {
-    cdp(
-        h,
-        "Page.addScriptToEvaluateOnNewDocument",
-        serde_json::json!({ "source": js }),
-    )
-    .await;
 }
 
 /// Writes `n` finished jobs straight into the app's archive (IndexedDB,

@@ -317,6 +317,28 @@ impl Harness {
         handle
     }
 
+    /// Opens a second window of the same browser beside the current one: both stay
+    /// visible, as two windows side by side on a desktop. Switches to it (blank) and
+    /// returns its handle; [`act_in`](Self::act_in) moves between such windows.
+    pub async fn new_window_beside(&self) -> WindowHandle {
+        let handle = self
+            .cmd("new window", self.client.new_window(false))
+            .await
+            .handle;
+        self.act_in(&handle).await;
+        self.fit_viewport(self.viewport.0, self.viewport.1).await;
+        handle
+    }
+
+    /// Sends the next commands to `window` without changing which windows are shown.
+    pub async fn act_in(&self, window: &WindowHandle) {
+        self.cmd(
+            "switch to window",
+            self.client.switch_to_window(window.clone()),
+        )
+        .await;
+    }
+
     /// Makes `window` the current one, in front of the others.
     pub async fn switch_to(&self, window: &WindowHandle) {
         if self.engine == Engine::WebKit {

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use kamiya_e2e::app::{before_app_starts, seed_archive, stored_jobs};
+use kamiya_e2e::app::{seed_archive, stored_jobs};
 use kamiya_e2e::{Harness, HarnessOptions};
 use serde_json::json;
 
@@ -120,11 +120,10 @@ async fn twenty_thousand_archived_jobs_show_the_newest_at_once_and_all_of_them_i
 async fn without_indexeddb_the_app_says_so_and_works_in_memory() {
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
-    before_app_starts(
-        &h,
+    // The feature, not the engine: the app looks for IndexedDB itself.
+    h.set_init_script(
         "Object.defineProperty(window, 'indexedDB', { get() { return undefined; }, configurable: true });",
-    )
-    .await;
+    );
     connected(&h, &api).await;
     assert_eq!(h.eval("typeof indexedDB").await, json!("undefined"));
     h.wait_text("This browser cannot save data right now", WAIT)

@@ -256,11 +256,9 @@ async fn archive(n: usize) {
     let h = Harness::start(HarnessOptions::desktop()).await;
     h.open().await;
     kamiya_e2e::app::seed_archive(&h, n).await;
-    kamiya_e2e::app::before_app_starts(
-        &h,
+    h.set_init_script(
         "window.__longTasks = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });",
-    )
-    .await;
+    );
     for slowdown in [1, 4] {
         kamiya_e2e::app::cdp(
             &h,

@@ -275,10 +275,10 @@ async fn archive(n: usize) {
             )
             .await;
             let t = h
-                .eval(&format!(
-                    "(() => {{ const at = m => performance.getEntriesByName(m)[0]?.startTime; const s = at('kamiya-app-start'); \
-                     return [at('kamiya-jobs-ready') - s, performance.now() - s, Math.max(0, ...(window.__longTasks || []))] }})()"
-                ))
+                .eval(
+                    "(() => { const at = m => performance.getEntriesByName(m)[0]?.startTime; const s = at('kamiya-app-start'); \
+                     return [at('kamiya-jobs-ready') - s, performance.now() - s, Math.max(0, ...(window.__longTasks || []))] })()",
+                )
                 .await;
             first.push(t[0].as_f64().unwrap_or(f64::NAN));
             all.push(t[1].as_f64().unwrap_or(f64::NAN));

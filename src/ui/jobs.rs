@@ -2,7 +2,6 @@
 //! its own job's signal and updates in place: its buttons stay the same
 //! elements while the job makes progress, so keyboard focus is kept.
 
-use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::actions::ImageActions;
@@ -26,18 +25,15 @@ pub fn JobList() -> impl IntoView {
     // so that no interval outlives the work it shows.
     let now = RwSignal::new(now_ms());
     let busy = Memo::new(move |_| jobs.with_lists(|l| !l.unfinished.is_empty()));
-    let ticker = StoredValue::new_local(None::<Interval>);
+    // Cleared with its owner (leptos-use); paused while nothing runs.
+    let ticker = leptos_use_interval_fn::use_interval_fn(move || now.set(now_ms()), 1000);
     Effect::new(move |_| {
-        let busy = busy.get();
-        ticker.update_value(|t| {
-            *t = busy.then(|| {
-                Interval::new(1000, move || {
-                    now.try_set(now_ms());
-                })
-            });
-        });
+        if busy.get() {
+            (ticker.resume)();
+        } else {
+            (ticker.pause)();
+        }
     });
-    on_cleanup(move || ticker.try_update_value(|t| *t = None).unwrap_or(()));
     provide_context(Clock(now));
 
     // Every unfinished job, and the most recent finished ones: older

@@ -211,6 +211,8 @@ texts! {
     ImageActions => "Image actions", "图片操作";
     Download => "Download", "下载";
     Downloaded => "Saved as a file.", "已保存为文件。";
+    OpenToSave => "The image host does not allow direct download (CORS), and the browser blocked opening it: open it from the link below and save it from there.", "图片服务器不允许直接下载（CORS），且浏览器阻止了打开新标签页：请通过下方链接打开图片，再从那里保存。";
+    OpenTheImage => "Open the image", "打开图片";
     OpenedInTab => "The image host does not allow direct download (CORS); the image opened in a new tab, save it from there.", "图片服务器不允许直接下载（CORS），已在新标签页打开图片，请从那里保存。";
     Favourite => "Favourite", "收藏";
     Favourited => "★ Favourite", "★ 已收藏";

@@ -32,11 +32,10 @@ fn file_name(job: &Job) -> String {
     format!("kamiya-{}-{id}.{ext}", job.request.seed)
 }
 
-/// Saves the image as a file. Its host must allow this page to read it
-/// (CORS); if not, the image opens in a new tab, where it can be saved.
-async fn download(url: String, name: String) -> bool {
+/// Saves the image as a file, if its host lets this page read it (CORS).
+async fn save(url: &str, name: &str) -> bool {
     let blob = async {
-        let response = gloo_net::http::Request::get(&url).send().await.ok()?;
+        let response = gloo_net::http::Request::get(url).send().await.ok()?;
         if !response.ok() {
             return None;
         }
@@ -48,27 +47,87 @@ async fn download(url: String, name: String) -> bool {
             .ok()
     }
     .await;
-    if let Some(blob) = blob {
-        if let Ok(object_url) = web_sys::Url::create_object_url_with_blob(&blob) {
-            if let Some(a) = document()
-                .create_element("a")
-                .ok()
-                .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-            {
-                a.set_href(&object_url);
-                a.set_download(&name);
-                a.click();
-                // Revoked a little later: the download starts asynchronously.
-                gloo_timers::callback::Timeout::new(30_000, move || {
-                    let _ = web_sys::Url::revoke_object_url(&object_url);
-                })
-                .forget();
-                return true;
-            }
-        }
+    let Some(blob) = blob else { return false };
+    let Ok(object_url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return false;
+    };
+    let Some(a) = document()
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    else {
+        return false;
+    };
+    a.set_href(&object_url);
+    a.set_download(name);
+    a.click();
+    // Revoked a little later: the download starts asynchronously.
+    gloo_timers::callback::Timeout::new(30_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&object_url);
+    })
+    .forget();
+    true
+}
+
+thread_local! {
+    /// Image hosts that refused this page's reading (CORS), this session:
+    /// their pictures open in a new tab straight from the click, while the
+    /// browser still counts it as the user's (after an await, Safari blocks
+    /// the new tab as a popup).
+    static NO_CORS_HOSTS: std::cell::RefCell<std::collections::HashSet<String>> =
+        Default::default();
+}
+
+fn host_of(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Opens the image in a new tab; false if the browser blocked it.
+fn open_in_tab(url: &str) -> bool {
+    matches!(
+        window().open_with_url_and_target(url, "_blank"),
+        Ok(Some(_))
+    )
+}
+
+/// What "Download" did.
+#[derive(Clone, Copy, PartialEq)]
+enum Saved {
+    AsFile,
+    InTab,
+    /// The host refuses CORS and the browser blocked the new tab: the user
+    /// opens the image from a link.
+    Blocked,
+}
+
+/// Saves the image as a file; if its host does not allow that, opens it
+/// in a new tab (where it can be saved), or says the browser blocked that.
+fn download(url: String, name: String, done: impl FnOnce(Saved) + 'static) {
+    let host = host_of(&url);
+    if NO_CORS_HOSTS.with(|h| h.borrow().contains(&host)) {
+        done(if open_in_tab(&url) {
+            Saved::InTab
+        } else {
+            Saved::Blocked
+        });
+        return;
     }
-    let _ = window().open_with_url_and_target(&url, "_blank");
-    false
+    spawn_local(async move {
+        if save(&url, &name).await {
+            done(Saved::AsFile);
+            return;
+        }
+        NO_CORS_HOSTS.with(|h| h.borrow_mut().insert(host));
+        done(if open_in_tab(&url) {
+            Saved::InTab
+        } else {
+            Saved::Blocked
+        });
+    });
 }
 
 async fn copy(text: String) -> bool {
@@ -99,6 +158,7 @@ pub fn ImageActions(#[prop(into)] job: Signal<Job>, with_reuse: bool) -> impl In
     let source = expect_context::<SourceStore>();
     let lang = use_lang();
     let said = RwSignal::new(None::<T>);
+    let blocked = RwSignal::new(false);
     let id = StoredValue::new(job.with_untracked(|j| j.id.clone()));
     // Favourites are kept for this device's jobs only.
     let local = jobs.job(&id.get_value()).is_some();
@@ -153,9 +213,14 @@ pub fn ImageActions(#[prop(into)] job: Signal<Job>, with_reuse: bool) -> impl In
         <div class="actions-row" role="group" aria-label=move || T::ImageActions.get(lang.get())>
             <button type="button" class="secondary" on:click=move |_| {
                 let (u, name) = job.with_untracked(|j| (j.image_url.clone().unwrap_or_default(), file_name(j)));
-                spawn_local(async move {
-                    let saved = download(u, name).await;
-                    said.try_set(Some(if saved { T::Downloaded } else { T::OpenedInTab }));
+                blocked.set(false);
+                download(u, name, move |saved| {
+                    said.try_set(Some(match saved {
+                        Saved::AsFile => T::Downloaded,
+                        Saved::InTab => T::OpenedInTab,
+                        Saved::Blocked => T::OpenToSave,
+                    }));
+                    blocked.try_set(saved == Saved::Blocked);
                 });
             }>{T::Download.tr()}</button>
             {local.then(|| view! {
@@ -178,6 +243,9 @@ pub fn ImageActions(#[prop(into)] job: Signal<Job>, with_reuse: bool) -> impl In
                 {T::CopyShareLink.tr()}
             </button>
             <p class="hint" role="status">{move || said.get().map(|t| t.get(lang.get()))}</p>
+            <Show when=move || blocked.get()>
+                <a href=url() target="_blank" rel="noopener noreferrer">{T::OpenTheImage.tr()}</a>
+            </Show>
         </div>
     }
 }

@@ -167,21 +167,29 @@ fn Form(config: ImageConfig) -> impl IntoView {
             Err(_) => {
                 draft.show_errors.set(true);
                 queued_note.set(None);
-                // Move focus to the first field to fix, after the view updates.
+                // Every folded section with a field to fix unfolds, and the
+                // focus goes to the first such field, once the view updated.
                 request_animation_frame(|| {
-                    if let Some(el) = document()
-                        .query_selector("#create-form [aria-invalid='true']")
-                        .ok()
-                        .flatten()
-                    {
-                        use wasm_bindgen::JsCast;
-                        // A field to fix inside a folded section unfolds it first.
-                        if let Some(section) = el.closest("details").ok().flatten() {
+                    use wasm_bindgen::JsCast;
+                    let Ok(marked) =
+                        document().query_selector_all("#create-form [aria-invalid='true']")
+                    else {
+                        return;
+                    };
+                    for i in 0..marked.length() {
+                        let section = marked
+                            .item(i)
+                            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                            .and_then(|el| el.closest("details").ok().flatten());
+                        if let Some(section) = section {
                             let _ = section.set_attribute("open", "");
                         }
-                        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                            let _ = el.focus();
-                        }
+                    }
+                    if let Some(first) = marked
+                        .item(0)
+                        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = first.focus();
                     }
                 });
             }
@@ -216,13 +224,13 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 })
                 get=move || draft.draft.with(|d| d.prompts.clone())
                 set=move |v| draft.edit(|d| d.prompts = v)/>
-            <Fold id="negative" title=T::NegativePrompt open_on_phone=false
+            <Fold id="negative" title=T::NegativePrompt
                 values=Signal::derive(move || draft.draft.with(|d| d.negative_summary(48)))>
                 <TextArea id="negative" label=T::NegativePrompt field=None rows=3 labelled_by="fold-negative"
                     get=move || draft.draft.with(|d| d.negative.clone())
                     set=move |v| draft.edit(|d| d.negative = v)/>
             </Fold>
-            <Fold id="parameters" title=T::Parameters open_on_phone=true
+            <Fold id="parameters" title=T::Parameters
                 values=Signal::derive(move || {
                     let steps = T::Steps.get(lang.get());
                     draft.draft.with(|d| d.parameters_summary(steps))
@@ -265,7 +273,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                     set=move |v| draft.edit(|d| d.batch = v)/>
             </div>
             </Fold>
-            <Fold id="loras" title=T::Loras open_on_phone=false
+            <Fold id="loras" title=T::Loras
                 values=Signal::derive(move || draft.draft.with(|d| match d.loras.len() {
                     0 => String::new(),
                     n => n.to_string(),
@@ -274,7 +282,8 @@ fn Form(config: ImageConfig) -> impl IntoView {
             </Fold>
             <div class="actions">
                 <button type="submit" class="primary">{T::Generate.tr()}</button>
-                <p class="hint" role="status">
+            </div>
+            <p class="hint generate-note" role="status">
                     {move || {
                         let draft_errors = draft.show_errors.get() && problems.all.with(|p| !p.is_empty());
                         if draft_errors {
@@ -283,28 +292,22 @@ fn Form(config: ImageConfig) -> impl IntoView {
                             queued_note.get().map(|n| format!("{} {n}", T::Queued.tr()()))
                         }
                     }}
-                </p>
-            </div>
+            </p>
         </form>
     }
 }
 
-/// Widths below this are phones: there some sections start folded.
+/// Widths below this are phones: there the sections start folded.
 const PHONE_MAX_WIDTH: f64 = 700.0;
 const FOLDS_KEY: &str = "folds";
 
 /// A section of the form that folds. Its summary names it and, folded or
 /// not, shows its current values; open or folded is remembered per section.
-/// On a first visit it starts open, except on phones when `open_on_phone`
-/// is false.
+/// On a first visit it starts open, except on phones, where every section
+/// starts folded (its summary shows its values) so that Generate, after
+/// them, is on the first screen.
 #[component]
-fn Fold(
-    id: &'static str,
-    title: T,
-    values: Signal<String>,
-    open_on_phone: bool,
-    children: Children,
-) -> impl IntoView {
+fn Fold(id: &'static str, title: T, values: Signal<String>, children: Children) -> impl IntoView {
     let remembered = storage::get::<HashMap<String, bool>>(Area::Local, FOLDS_KEY)
         .and_then(|m| m.get(id).copied());
     let phone = window()
@@ -312,7 +315,7 @@ fn Fold(
         .ok()
         .and_then(|w| w.as_f64())
         .is_some_and(|w| w < PHONE_MAX_WIDTH);
-    let open = remembered.unwrap_or(open_on_phone || !phone);
+    let open = remembered.unwrap_or(!phone);
     let on_toggle = move |ev: leptos::ev::Event| {
         let details: web_sys::HtmlDetailsElement = event_target(&ev);
         let mut all: HashMap<String, bool> =

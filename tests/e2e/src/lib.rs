@@ -339,6 +339,21 @@ impl Harness {
         .await;
     }
 
+    /// Waits until the browser has `n` windows (tabs) open.
+    pub async fn wait_until_windows(&self, n: usize) {
+        let start = Instant::now();
+        while self.windows().await.len() != n {
+            if start.elapsed() > self.find_timeout {
+                panic!(
+                    "{} windows open, not {n}\n{}",
+                    self.windows().await.len(),
+                    self.diagnostics().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Makes `window` the current one, in front of the others.
     pub async fn switch_to(&self, window: &WindowHandle) {
         if self.engine == Engine::WebKit {

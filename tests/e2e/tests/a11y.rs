@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use kamiya_e2e::a11y::assert_axe_clean;
-use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
+use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::{StandIn, DEMO_KEY};
 
 mod common;
@@ -144,7 +144,6 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_nothing_serious_on_any_view_in_english_light_desktop() {
-    only_in!(Engine::Chromium, common::A11Y_STICKY);
     let api = standin(1.0).await;
     api.seed_history(DEMO_KEY, 5);
     let h = Harness::start(HarnessOptions::desktop()).await;
@@ -157,7 +156,6 @@ async fn axe_finds_nothing_serious_on_any_view_in_english_light_desktop() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_finds_nothing_serious_on_any_view_in_chinese_dark_phone() {
-    only_in!(Engine::Chromium, common::A11Y_STICKY);
     let api = standin(1.0).await;
     api.seed_history(DEMO_KEY, 5);
     let h = Harness::start(HarnessOptions::phone()).await;
@@ -287,7 +285,6 @@ async fn the_whole_journey_works_with_the_keyboard_alone() {
 /// screenshot of each for people to look at.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_language_and_theme_at_phone_and_desktop_size() {
-    only_in!(Engine::Chromium, common::A11Y_STICKY);
     let api = standin(1.0).await;
     for (size, opts) in [
         ("390x844", HarnessOptions::phone()),

@@ -366,9 +366,9 @@ async fn on_a_small_phone_the_form_folds_and_nothing_scrolls_sideways() {
     let open = |name: &'static str| {
         format!("Array.from(document.querySelectorAll('details')).find(d => d.querySelector('summary').textContent.startsWith('{name}')).open")
     };
-    // The prompt and the parameters are out; the long negative prompt and
-    // the LoRAs are folded, their summaries showing what is inside.
-    assert_eq!(h.eval(&open("Parameters")).await, true);
+    // The prompt is out; the sections are folded, their summaries showing
+    // what is inside, so Generate comes right after them.
+    assert_eq!(h.eval(&open("Parameters")).await, false);
     assert_eq!(h.eval(&open("Negative prompt")).await, false);
     assert_eq!(h.eval(&open("LoRAs")).await, false);
     h.wait_text("lowres", WAIT).await;
@@ -378,6 +378,7 @@ async fn on_a_small_phone_the_form_folds_and_nothing_scrolls_sideways() {
         kamiya_e2e::a11y::accessible_names(&h, "DisclosureTriangle").await,
         ["Settings", "Negative prompt", "Parameters", "LoRAs"]
     );
+    h.click("Parameters").await;
     h.select("Size", "512x768").await;
     h.click("Parameters").await;
     h.wait_text("512×768 · Steps 28", WAIT).await;

@@ -12,9 +12,6 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// the main journeys only, so that CI stays under 30 minutes on 2 cores.
 pub const CI_TIME: &str = "main journeys only in Firefox and WebKit, to keep CI under 30 minutes";
 
-/// Why the axe walks run in Chromium alone (axe itself runs in every engine: harness tests).
-pub const A11Y_STICKY: &str = "axe target-size flags controls partly under the sticky Generate bar in Firefox and WebKit (app issue, reported)";
-
 pub async fn standin(job_secs: f64) -> StandIn {
     StandIn::start(StandInConfig {
         job_duration: Duration::from_secs_f64(job_secs),

@@ -8,7 +8,10 @@ use crate::state::{
     jobs::JobStore, page::Page, settings::SettingsStore,
 };
 use crate::ui::{
-    common::PerfMark, form::CreateForm, gallery::Gallery, history::HistoryPanel, jobs::JobList,
+    common::PerfMark,
+    form::CreateForm,
+    gallery::{FocusPicture, Gallery},
+    jobs::JobList,
     settings::SettingsPanel,
 };
 
@@ -41,6 +44,7 @@ pub fn App() -> impl IntoView {
     let (settings, config, jobs) = provide_app_state();
     let page = expect_context::<Page>();
     let lang = crate::i18n::use_lang();
+    provide_context(FocusPicture(RwSignal::new(None)));
 
     // `<html lang>` follows the UI language, for screen readers and fonts;
     // `data-theme` carries a light or dark choice over the system's.
@@ -124,7 +128,6 @@ pub fn App() -> impl IntoView {
                 <Show when=move || second_column.get()>
                     <JobList/>
                     <Gallery/>
-                    <HistoryPanel/>
                     <PerfMark name="kamiya-all-ready"/>
                 </Show>
             </div>

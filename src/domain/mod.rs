@@ -2,8 +2,10 @@
 
 pub mod a1111;
 pub mod fit;
+pub mod gallery;
 pub mod job;
 pub mod params;
 pub mod poll;
 pub mod probe;
 pub mod share;
+pub mod zip;

@@ -4,7 +4,6 @@ pub mod actions;
 pub mod common;
 pub mod form;
 pub mod gallery;
-pub mod history;
 pub mod jobs;
 pub mod settings;
 pub mod source;

@@ -216,6 +216,10 @@ texts! {
     DropCopy => "Remove the copy from this device", "删除此设备上的副本";
     Keeping => "Keeping a copy…", "正在保存副本…";
     Kept => "A copy is kept on this device.", "已在此设备保存副本。";
+    KeepNew => "Keep a copy of every new picture on this device", "在此设备保存每张新图片的副本";
+    KeepNewHint => "Kept pictures still show when the image host has deleted them, and offline. They use this device's storage.", "保存的副本在图片服务器删除图片后或离线时仍可显示，会占用此设备的存储空间。";
+    KeptSummary => "Pictures kept: {0}. This site uses {1} of the {2} the browser allows it.", "已保存 {0} 张图片。本站已用 {1}，浏览器允许本站使用 {2}。";
+    KeptCount => "Pictures kept: {0}.", "已保存 {0} 张图片。";
     CopyDropped => "The copy on this device was removed.", "已删除此设备上的副本。";
     KeepUnreadable => "Could not keep a copy: the image host does not let this page read the picture (CORS), or did not answer.", "无法保存副本：图片服务器不允许本页面读取图片（CORS），或没有回应。";
     KeepFull => "Could not keep a copy: the browser's storage is full.", "无法保存副本：浏览器存储空间已满。";

@@ -35,6 +35,11 @@ pub(crate) struct State {
     pub job_duration: Duration,
     pub last_generate_body: Option<Value>,
     pub rng: Rng,
+    /// When set, the image host answers every request with this status
+    /// (as if its pictures expired, or it were down).
+    pub cdn_status: Option<u16>,
+    /// The image host tells browsers not to cache its pictures.
+    pub cdn_no_store: bool,
 }
 
 impl Shared {
@@ -58,6 +63,8 @@ impl Shared {
                 job_duration,
                 last_generate_body: None,
                 rng: Rng::from_clock(),
+                cdn_status: None,
+                cdn_no_store: false,
             }),
             pictures: Mutex::new(HashMap::new()),
         }

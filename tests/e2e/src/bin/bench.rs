@@ -171,80 +171,81 @@ async fn crowd(n: usize, job_secs: f64) {
     h.close().await;
 }
 
-/// The gallery with `n` finished pictures stored on the device: time to
-/// first render after a reload, and frame times while scrolling it.
+/// The gallery with `n` finished pictures stored on the device, at normal
+/// speed and at 4x CPU slowdown: when the count is on screen after a
+/// reload, then scrolling far into it (frame times, the longest task while
+/// scrolling, the most `<img>` elements the page held at once).
 async fn gallery(n: usize) {
-    let (api, _) = standin(JOB_SECS).await;
-    api.seed_history(DEMO_KEY, n);
+    println!("\n## Gallery of {n} stored pictures, 3 reloads each");
     let h = Harness::start(HarnessOptions::desktop()).await;
-    connect(&h, &api).await;
-    let stored = h
-        .eval_with(
-            r#"(async () => {
-                const [api, key, n] = [arguments[0], arguments[1], arguments[2]];
-                const jobs = [];
-                for (let s = 1; s <= n; s += 100) {
-                    const r = await fetch(`${api}/api/image/generate?start=${s}&take=100`, { headers: { Authorization: 'Bearer ' + key } });
-                    for (const rec of (await r.json()).data) {
-                        const m = rec.metadata, t = Date.now() - jobs.length * 1000;
-                        jobs.push({ id: 'bench-' + rec.hashid, hashid: rec.hashid, server_id: rec.id, state: 'Generated',
-                            request: { type: 'text2image', prompts: m.prompts, negativePrompts: m.negativePrompts, step: m.step, cfg: m.cfg,
-                                seed: m.seed, sampling: m.sampling, width: m.width, height: m.height, model: m.model, LoRAs: [] },
-                            queued_at: t, submitted_at: t, first_seen_at: t, finished_at: t + 6000, image_url: m.jpg,
-                            server_created_at: rec.createdAt, last_error: null });
-                    }
-                }
-                localStorage.setItem('kamiya-studio:v1:jobs', JSON.stringify({ jobs, stats: {}, removed: [] }));
-                return jobs.length;
-            })()"#,
-            vec![api.api_url().into(), DEMO_KEY.into(), n.into()],
+    h.open().await;
+    kamiya_e2e::app::seed_archive(&h, n).await;
+    h.set_init_script(
+        "window.__longTasks = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });",
+    );
+    for slowdown in [1, 4] {
+        kamiya_e2e::app::cdp(
+            &h,
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": slowdown }),
         )
         .await;
-    let mut ready = Vec::new();
-    for _ in 0..3 {
-        h.reload().await;
-        h.wait_until(
-            &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
-            WAIT,
-        )
-        .await;
-        let t = h
-            .eval("performance.getEntriesByName('kamiya-all-ready')[0].startTime")
+        let (mut ready, mut start_task) = (Vec::new(), Vec::new());
+        let mut scroll = serde_json::Value::Null;
+        for _ in 0..3 {
+            h.reload().await;
+            h.wait_until(
+                &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
+                WAIT,
+            )
             .await;
-        ready.push(t.as_f64().unwrap_or(f64::NAN));
+            let t = h
+                .eval(
+                    "(() => { const s = performance.getEntriesByName('kamiya-app-start')[0]?.startTime || 0; \
+                     return [performance.now() - s, Math.max(0, ...(window.__longTasks || []))] })()",
+                )
+                .await;
+            ready.push(t[0].as_f64().unwrap_or(f64::NAN));
+            start_task.push(t[1].as_f64().unwrap_or(f64::NAN));
+            scroll = h
+                .eval(
+                    r#"(async () => {
+                        await new Promise(r => setTimeout(r, 1000));
+                        window.__longTasks = [];
+                        const grid = document.querySelector('.grid-window');
+                        let p = grid.parentElement;
+                        while (p && !(['auto', 'scroll'].includes(getComputedStyle(p).overflowY) && p.scrollHeight > p.clientHeight)) p = p.parentElement;
+                        const scroller = p || document.scrollingElement;
+                        const times = []; let most = 0; let last = performance.now();
+                        for (let i = 0; i < 150; i++) {
+                            scroller.scrollTop += 400;
+                            await new Promise(r => requestAnimationFrame(r));
+                            const now = performance.now();
+                            times.push(now - last); last = now;
+                            most = Math.max(most, document.images.length);
+                        }
+                        await new Promise(r => setTimeout(r, 500));
+                        times.sort((a, b) => a - b);
+                        return [times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.95)],
+                            Math.max(0, ...window.__longTasks), window.__longTasks.length, most, scroller.scrollTop];
+                    })()"#,
+                )
+                .await;
+        }
+        println!(
+            "CPU {slowdown}x: {n} counted on screen {:.0} ms after the app started (median); longest task by then {:.0} ms",
+            median(&mut ready),
+            median(&mut start_task)
+        );
+        println!(
+            "CPU {slowdown}x, scrolling 60,000 px (150 frames, last reload): median frame {:.1} ms, 95th percentile {:.1} ms; longest task {:.0} ms ({} over 50 ms); at most {} <img> in the page",
+            scroll[0].as_f64().unwrap_or(f64::NAN),
+            scroll[1].as_f64().unwrap_or(f64::NAN),
+            scroll[2].as_f64().unwrap_or(f64::NAN),
+            scroll[3],
+            scroll[4]
+        );
     }
-    let frames = h
-        .eval(
-            r#"(async () => {
-                const col = document.querySelector('.gallery').closest('.col');
-                const scroller = col.scrollHeight > col.clientHeight ? col : document.scrollingElement;
-                const times = [];
-                let last = performance.now();
-                for (let i = 0; i < 120; i++) {
-                    scroller.scrollTop += 150;
-                    await new Promise(r => requestAnimationFrame(r));
-                    const now = performance.now();
-                    times.push(now - last);
-                    last = now;
-                }
-                times.sort((a, b) => a - b);
-                return [times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.95)], document.querySelectorAll('.gallery img').length,
-                    Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length];
-            })()"#,
-        )
-        .await;
-    println!(
-        "gallery with {} stored pictures: everything on screen median {:.0} ms over 3 reloads",
-        stored,
-        median(&mut ready)
-    );
-    println!(
-        "scrolling it (120 frames, 150 px a frame): median frame {:.1} ms, 95th percentile {:.1} ms; {} thumbnails in the page, {} loaded (lazy)",
-        frames[0].as_f64().unwrap_or(f64::NAN),
-        frames[1].as_f64().unwrap_or(f64::NAN),
-        frames[2],
-        frames[3]
-    );
     h.close().await;
 }
 
@@ -424,7 +425,7 @@ async fn main() {
         return;
     }
     if std::env::args().any(|a| a == "--gallery-only") {
-        gallery(1000).await;
+        gallery(10_000).await;
         return;
     }
     if std::env::args().any(|a| a == "--archive-only") {
@@ -441,7 +442,6 @@ async fn main() {
     println!("\n## Many jobs in flight");
     crowd(20, JOB_SECS).await;
     crowd(20, 30.0).await;
-    println!("\n## Gallery");
-    gallery(1000).await;
+    gallery(10_000).await;
     archive(20_000).await;
 }

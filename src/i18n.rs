@@ -204,6 +204,7 @@ texts! {
     FixFields => "Fix the marked fields; nothing was sent.", "请修正标出的项目；尚未提交。";
     Queued => "Jobs added:", "已添加任务：";
     Jobs => "Jobs", "任务";
+    NothingInProgress => "Nothing in progress. Finished pictures are in the gallery.", "没有进行中的任务。完成的图片在图库中。";
     NoJobs => "No jobs yet. Fill in the form and press Generate.", "还没有任务。填写表单后点击“生成”。";
     GeneratedImage => "Generated image", "生成的图片";
     Retrying => "Retrying:", "正在重试：";
@@ -273,9 +274,11 @@ texts! {
     OldestFirst => "Oldest first", "最早在前";
     Select => "Select", "选择";
     PictureCount => "{0} pictures", "{0} 张图片";
+    OnePicture => "1 picture", "1 张图片";
     MatchCount => "{0} of {1} pictures match", "{1} 张图片中有 {0} 张符合";
     NoMatches => "No picture matches.", "没有符合条件的图片。";
     RemovedCount => "{0} pictures removed.", "已删除 {0} 张图片。";
+    RemovedOne => "1 picture removed.", "已删除 1 张图片。";
     Undo => "Undo", "撤销";
     SelectPicture => "Select", "选择";
     Made => "Made", "生成时间";

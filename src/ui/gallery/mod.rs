@@ -360,7 +360,10 @@ pub fn Gallery() -> impl IntoView {
     let count = move || {
         let (shown, all) = (ctx.entries.with(Vec::len), total.get());
         if query.with(Query::is_default) {
-            T::PictureCount.fill(lang.get(), &[&shown])
+            match shown {
+                1 => T::OnePicture.get(lang.get()).to_string(),
+                _ => T::PictureCount.fill(lang.get(), &[&shown]),
+            }
         } else {
             T::MatchCount.fill(lang.get(), &[&shown, &all])
         }
@@ -463,7 +466,10 @@ pub fn Gallery() -> impl IntoView {
             </Show>
             {move || undo.removed.with(|r| r.as_ref().map(Vec::len)).map(|n| view! {
                 <div class="notice" role="status">
-                    <span>{T::RemovedCount.fill(lang.get(), &[&n])}</span>" "
+                    <span>{match n {
+                        1 => T::RemovedOne.get(lang.get()).to_string(),
+                        _ => T::RemovedCount.fill(lang.get(), &[&n]),
+                    }}</span>" "
                     <button type="button" class="secondary" on:click=move |_| undo.undo(jobs)>{T::Undo.tr()}</button>
                 </div>
             })}

@@ -303,6 +303,209 @@ async fn archive(n: usize) {
     h.close().await;
 }
 
+/// Records every long task (over 50 ms) of every page, from its start.
+const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true });";
+
+/// The longest task since the list was last emptied, in ms (0 if none was over 50 ms).
+async fn longest_task(h: &Harness) -> f64 {
+    h.eval("Math.max(0, ...(window.__longTasks || []))")
+        .await
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+async fn forget_long_tasks(h: &Harness) {
+    h.eval("(() => { window.__longTasks = []; return true })()")
+        .await;
+}
+
+async fn cpu_slowdown(h: &Harness, rate: u32) {
+    kamiya_e2e::app::cdp(
+        h,
+        "Emulation.setCPUThrottlingRate",
+        serde_json::json!({ "rate": rate }),
+    )
+    .await;
+}
+
+/// A 3000 x 2000 photo-like JPEG (smooth gradients and fine noise), as a
+/// phone camera gives.
+fn photo_fixture() -> std::path::PathBuf {
+    let mut noise = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(3000, 2000, |x, y| {
+        noise ^= noise << 13;
+        noise ^= noise >> 17;
+        noise ^= noise << 5;
+        let n = noise % 24;
+        image::Rgb([
+            ((x * 255 / 3000 + n) % 256) as u8,
+            ((y * 255 / 2000 + n) % 256) as u8,
+            (((x + y) / 20 + n) % 256) as u8,
+        ])
+    });
+    let path = std::env::temp_dir().join(format!("kamiya-bench-{}-photo.jpg", std::process::id()));
+    img.save_with_format(&path, image::ImageFormat::Jpeg)
+        .expect("write the photo fixture");
+    path
+}
+
+/// Types into each field at 4x CPU slowdown, key by key at a fast typist's
+/// pace (a key every 80 ms; WebDriver's own pace, every key in the same
+/// millisecond, makes the browser handle a whole word in one task, as no
+/// hand does): the longest task.
+async fn typing(h: &Harness, fields: &[(&str, &str)]) -> f64 {
+    h.eval("(() => { document.querySelectorAll('#create-form details').forEach(d => d.open = true); return true })()")
+        .await;
+    cpu_slowdown(h, 4).await;
+    let mut longest = 0.0_f64;
+    for (label, text) in fields {
+        let el = h.field(label).await;
+        forget_long_tasks(h).await;
+        for key in text.chars() {
+            el.send_keys(&key.to_string())
+                .await
+                .unwrap_or_else(|e| panic!("typing in {label}: {e}"));
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let l = longest_task(h).await;
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            println!("  {label}: {l:.0} ms");
+        }
+        longest = longest.max(l);
+    }
+    cpu_slowdown(h, 1).await;
+    longest
+}
+
+/// The longest tasks a phone would see (Chromium at 4x CPU slowdown): while
+/// typing in either mode (with a 3000 x 2000 photo as the image-to-image
+/// source), at start with 1,000 stored jobs, and with 50 jobs in flight.
+async fn long_tasks() {
+    println!("\n## Longest task at 4x CPU slowdown (a mid-range phone; 0 = none over 50 ms)");
+    let api = standin(JOB_SECS).await.0;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.set_init_script(LONG_TASKS);
+    connect(&h, &api).await;
+    let fields = [
+        ("Prompt", " a dusk sky over the harbour"),
+        ("Negative prompt", ", blurry"),
+        ("Steps", "\u{8}\u{8}30"),
+        ("Number of images", "\u{8}\u{8}2"),
+    ];
+    let text = typing(&h, &fields).await;
+    h.client
+        .find(fantoccini::Locator::Id("mode-i2i"))
+        .await
+        .expect("mode switch")
+        .click()
+        .await
+        .expect("image to image");
+    let photo = photo_fixture();
+    h.field("Source image")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("pick the photo");
+    h.wait_until("!!document.querySelector('.source-preview img')", WAIT)
+        .await;
+    let encodes = "performance.getEntriesByType('mark').filter(m => m.name.startsWith('kamiya-source-encoded-')).length";
+    let before = h.eval(encodes).await;
+    let image = typing(&h, &fields).await;
+    let after = h.eval(encodes).await;
+    // A new size: the one encoding it makes, at 4x.
+    cpu_slowdown(&h, 4).await;
+    forget_long_tasks(&h).await;
+    h.select("Size", "512x768").await;
+    h.wait_text("512 × 768 · JPEG", WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let resize = longest_task(&h).await;
+    cpu_slowdown(&h, 1).await;
+    let worker = h
+        .eval("performance.getEntriesByName('kamiya-source-encoded-in-worker').length > 0")
+        .await;
+    println!("typing in Prompt, Negative prompt, Steps and Number of images, text to image: {text:.0} ms");
+    println!(
+        "the same, image to image with a 3000 x 2000 photo: {image:.0} ms (encodings while typing: {}); choosing another size: {resize:.0} ms (encoded in the worker: {worker})",
+        after.as_u64().unwrap_or(0).saturating_sub(before.as_u64().unwrap_or(0))
+    );
+    let _ = std::fs::remove_file(photo);
+
+    if std::env::var_os("KAMIYA_BENCH_TYPING_ONLY").is_some() {
+        h.close().await;
+        return;
+    }
+    if std::env::var_os("KAMIYA_BENCH_START_ONLY").is_none() {
+        // 50 jobs in flight: three presses of Generate (20, 20, 10), eight
+        // sent at once.
+        h.fill("Jobs sent at once", "8").await;
+        h.client
+            .find(fantoccini::Locator::Id("mode-t2i"))
+            .await
+            .expect("mode switch")
+            .click()
+            .await
+            .expect("text to image");
+        h.fill("Steps", "28").await;
+        cpu_slowdown(&h, 4).await;
+        forget_long_tasks(&h).await;
+        for n in [20, 20, 10] {
+            h.fill("Number of images", &n.to_string()).await;
+            h.click("Generate").await;
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let pressing = longest_task(&h).await;
+        forget_long_tasks(&h).await;
+        h.wait_until(
+            "Object.keys(window.__loads || {}).length >= 50",
+            Duration::from_secs(300),
+        )
+        .await;
+        println!(
+        "50 jobs ({JOB_SECS:.0}-second jobs, 8 sent at once): pressing Generate three times (20, 20, 10 images): {pressing:.0} ms; then in flight until every image is on screen: {:.0} ms",
+        longest_task(&h).await
+    );
+        cpu_slowdown(&h, 1).await;
+    }
+    h.close().await;
+
+    // Start-up with 1,000 stored jobs.
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    kamiya_e2e::app::seed_archive(&h, 1000).await;
+    h.set_init_script(LONG_TASKS);
+    cpu_slowdown(&h, 4).await;
+    let mut longest = Vec::new();
+    let mut imgs = 0.0;
+    for _ in 0..3 {
+        h.reload().await;
+        h.wait_until(
+            "document.querySelector('#gallery-title .count')?.textContent === '1000'",
+            WAIT,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        longest.push(longest_task(&h).await);
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            println!(
+                "  {}",
+                h.eval("JSON.stringify({ tasks: window.__longTaskTimes, marks: performance.getEntriesByType('mark').map(e => [e.name, Math.round(e.startTime)]) })")
+                    .await
+            );
+        }
+        imgs = h
+            .eval("document.querySelectorAll('img').length")
+            .await
+            .as_f64()
+            .unwrap_or(f64::NAN);
+    }
+    println!(
+        "start with 1,000 stored jobs (reload until all are counted): {:.0} ms (median of 3; {imgs} <img> in the page)",
+        median(&mut longest)
+    );
+    h.close().await;
+}
+
 /// A copy of dist/ with `.br` and `.gz` twins of every text and wasm file, as a CDN serves it.
 fn precompressed_dist() -> std::path::PathBuf {
     let root = kamiya_e2e::workspace_root();
@@ -436,6 +639,10 @@ async fn main() {
         gallery(10_000).await;
         return;
     }
+    if std::env::args().any(|a| a == "--long-tasks-only") {
+        long_tasks().await;
+        return;
+    }
     if std::env::args().any(|a| a == "--archive-only") {
         archive(20_000).await;
         return;
@@ -452,4 +659,5 @@ async fn main() {
     crowd(20, 30.0).await;
     gallery(10_000).await;
     archive(20_000).await;
+    long_tasks().await;
 }

@@ -109,20 +109,26 @@ pub(super) fn PictureMenu(
         }
     };
     // A tap or click anywhere else closes it.
-    let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
-        if !open.get_untracked() {
+    // A press outside closes the menu: listened for only while it is open
+    // (a listener per tile would be made and dropped with every scrolled
+    // row of the grid).
+    Effect::new(move |_| {
+        if !open.get() {
             return;
         }
-        let inside = wrap.get_untracked().is_some_and(|w| {
-            ev.target()
-                .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-                .is_some_and(|t| w.contains(Some(&t)))
+        let handle = window_event_listener(leptos::ev::pointerdown, move |ev| {
+            let inside = wrap.get_untracked().is_some_and(|w| {
+                ev.target()
+                    .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                    .is_some_and(|t| w.contains(Some(&t)))
+            });
+            if !inside {
+                open.set(false);
+            }
         });
-        if !inside {
-            open.set(false);
-        }
+        // Runs before the effect's next run (closed) and when it goes.
+        on_cleanup(move || handle.remove());
     });
-    on_cleanup(move || outside.remove());
     let say = move |s| {
         said.try_set(Some(s));
     };

@@ -43,27 +43,41 @@ pub(super) fn PictureMenu(
     };
     // Opens the menu, then focuses an item once it is on screen.
     let menu_ref = NodeRef::<leptos::html::Div>::new();
+    // In the top layer (a popover), the menu is never clipped by the
+    // scrolling column nor painted under the next tile; where popovers are
+    // missing it stays beside its button (CSS). Placed again whenever the
+    // page moves; closed once its button has left the screen.
+    let in_top_layer = StoredValue::new(false);
+    let place = move || {
+        let (Some(menu), Some(button)) = (menu_ref.get_untracked(), button.get_untracked()) else {
+            return;
+        };
+        let size =
+            |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let screen = (size(window().inner_width()), size(window().inner_height()));
+        let b = button.get_bounding_client_rect();
+        if b.bottom() < 0.0 || b.top() > screen.1 {
+            open.set(false);
+            return;
+        }
+        let (left, top) = menu_position(
+            (b.left(), b.top(), b.right(), b.bottom()),
+            (menu.offset_width() as f64, menu.offset_height() as f64),
+            screen,
+        );
+        let style = web_sys::HtmlElement::style(&menu);
+        let _ = style.set_property("left", &format!("{}px", left as i32));
+        let _ = style.set_property("top", &format!("{}px", top as i32));
+    };
     let open_at = move |last: bool| {
         open.set(true);
         request_animation_frame(move || {
-            // In the top layer (a popover), the menu is never clipped by the
-            // scrolling column nor painted under the next tile; where
-            // popovers are missing it stays beside its button.
-            if let (Some(menu), Some(button)) = (menu_ref.get_untracked(), button.get_untracked()) {
-                if menu.show_popover().is_ok() {
-                    let b = button.get_bounding_client_rect();
-                    let size = |v: Result<wasm_bindgen::JsValue, _>| {
-                        v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0)
-                    };
-                    let (left, top) = menu_position(
-                        (b.left(), b.top(), b.right(), b.bottom()),
-                        (menu.offset_width() as f64, menu.offset_height() as f64),
-                        (size(window().inner_width()), size(window().inner_height())),
-                    );
-                    let style = web_sys::HtmlElement::style(&menu);
-                    let _ = style.set_property("left", &format!("{}px", left as i32));
-                    let _ = style.set_property("top", &format!("{}px", top as i32));
-                }
+            let shown = menu_ref
+                .get_untracked()
+                .is_some_and(|m| m.show_popover().is_ok());
+            in_top_layer.set_value(shown);
+            if shown {
+                place();
             }
             let all = items();
             let target = if last { all.last() } else { all.first() };
@@ -147,10 +161,15 @@ pub(super) fn PictureMenu(
                 open.set(false);
             }
         });
-        // The menu stays where it opened: a scroll (of the page or of a
-        // column, caught on the way down) or a resize closes it.
-        let resized = window_event_listener(leptos::ev::resize, move |_| open.set(false));
-        let column = Closure::<dyn Fn()>::new(move || open.set(false));
+        // A scroll (of the page or of a column, caught on the way down) or
+        // a resize moves the button: the menu follows it.
+        let follow = move || {
+            if in_top_layer.get_value() {
+                request_animation_frame(place);
+            }
+        };
+        let resized = window_event_listener(leptos::ev::resize, move |_| follow());
+        let column = Closure::<dyn Fn()>::new(follow);
         let _ = document().add_event_listener_with_callback_and_bool(
             "scroll",
             column.as_ref().unchecked_ref(),

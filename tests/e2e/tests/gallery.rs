@@ -135,11 +135,8 @@ async fn select_three_remove_undo_then_remove_for_good() {
     )
     .await;
     h.click("Undo").await;
-    h.wait_until(
-        "document.querySelectorAll('.gallery li').length === 5",
-        WAIT,
-    )
-    .await;
+    // (Tiles are made a few a frame: wait for the checkboxes themselves.)
+    h.wait_until(&format!("{boxes}.length === 5"), WAIT).await;
     // Again, for good: gone after a reload too.
     h.eval(&format!(
         "(() => {{ const b = {boxes}; b[0].click(); b[1].click(); b[2].click(); return true }})()"

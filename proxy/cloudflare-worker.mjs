@@ -107,7 +107,9 @@ export function route(method, rawPath, rawQuery, env) {
   }
   if (!allowed) return { refusal: "absent" };
   if (wanted !== allowed) return { refusal: "method" };
-  if (rawQuery && !(isList && LIST_QUERY.test(rawQuery))) return { refusal: "query" };
+  // Empty pairs are harmless (fetch wrappers leave a trailing `&`).
+  const pairs = rawQuery.split("&").filter(Boolean).join("&");
+  if (pairs && !(isList && LIST_QUERY.test(pairs))) return { refusal: "query" };
   return { url: `${env.UPSTREAM.replace(/\/+$/, "")}${rawPath}${rawQuery ? `?${rawQuery}` : ""}` };
 }
 

@@ -54,7 +54,7 @@ test("the API's routes go through, with CORS for the allowed origin and two head
       "/api/checkNetwork",
       "/api/session/getDetails",
       "/api/image/config",
-      "/api/image/generate?start=1&take=20",
+      "/api/image/generate?start=1&take=20&",
       "/api/image/generate/AbC123",
     ]) {
       const r = await call(env, "GET", path, { origin: PAGE });
@@ -89,7 +89,7 @@ test("the API's routes go through, with CORS for the allowed origin and two head
         "GET /api/checkNetwork",
         "GET /api/session/getDetails",
         "GET /api/image/config",
-        "GET /api/image/generate?start=1&take=20",
+        "GET /api/image/generate?start=1&take=20&",
         "GET /api/image/generate/AbC123",
         "POST /api/image/generate",
       ],

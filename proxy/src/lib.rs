@@ -198,15 +198,21 @@ impl Proxy {
         let started = Instant::now();
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
-        let resp = match self.answer(req).await {
-            Ok(resp) => resp,
-            Err((refusal, origin)) => refused(&refusal, origin.as_deref()),
+        let (resp, why) = match self.answer(req).await {
+            Ok(resp) => (resp, String::new()),
+            Err((refusal, origin)) => (
+                refused(&refusal, origin.as_deref()),
+                format!(
+                    " ({})",
+                    refusal.to_string().trim_start_matches("kamiya-proxy: ")
+                ),
+            ),
         };
         if self.config.log {
-            // The path only: the list's query is two numbers, the rest
-            // carry none; headers (the key) are never written anywhere.
+            // The path only (never a query), and never a header: the key
+            // is written nowhere.
             eprintln!(
-                "{method} {path} -> {} in {} ms",
+                "{method} {path} -> {} in {} ms{why}",
                 resp.status().as_u16(),
                 started.elapsed().as_millis()
             );

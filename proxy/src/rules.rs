@@ -234,9 +234,10 @@ fn is_hashid(s: &str) -> bool {
 }
 
 /// `start=1&take=20`: each at most once, whole numbers of up to 6 digits.
+/// Empty pairs are harmless (browsers' fetch wrappers leave a trailing `&`).
 fn is_list_query(q: &str) -> bool {
     let mut seen = Vec::new();
-    q.split('&').all(|pair| {
+    q.split('&').filter(|pair| !pair.is_empty()).all(|pair| {
         let Some((name, value)) = pair.split_once('=') else {
             return false;
         };
@@ -545,6 +546,11 @@ mod tests {
     fn queries_only_on_the_list() {
         assert_eq!(
             api("GET", "/api/image/generate", Some("take=5")),
+            Ok(ApiRoute::List)
+        );
+        // What the app's HTTP library really sends.
+        assert_eq!(
+            api("GET", "/api/image/generate", Some("start=1&take=20&")),
             Ok(ApiRoute::List)
         );
         assert_eq!(

@@ -143,7 +143,7 @@ async fn nginx_applies_the_same_rules() {
         "/api/checkNetwork",
         "/api/session/getDetails",
         "/api/image/config",
-        "/api/image/generate?start=1&take=20",
+        "/api/image/generate?start=1&take=20&",
         "/api/image/generate/AbC123",
     ] {
         let a = get(&at(path), &[ORIGIN]).await;

@@ -109,6 +109,10 @@ pub struct JobStore {
     attention: Attention,
     /// Cleared when the store's owner is cleaned up: its work stops.
     alive: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+    /// The store's own owner: each job's signal is made under it, so it
+    /// lives as long as the store, not as long as the view that asked for
+    /// the job (a form rebuilt when the config reloads disposed them).
+    owner: StoredValue<Option<Owner>>,
 }
 
 /// A future that is dropped, without running further, once its store is
@@ -163,6 +167,7 @@ impl JobStore {
             durations: Durations::new(),
             attention: Attention::new(),
             alive: StoredValue::new_local(Rc::new(Cell::new(true))),
+            owner: StoredValue::new(Owner::current()),
         };
         channel::subscribe(JOBS_TOPIC, move |msg: JobsMsg| store.on_message(msg));
         // A new key (typed here or in another tab) ends a "refused" pause.
@@ -476,8 +481,12 @@ impl JobStore {
                 });
             }
             None => {
+                let signal = match self.owner.get_value() {
+                    Some(owner) => owner.with(|| RwSignal::new(job.clone())),
+                    None => RwSignal::new(job.clone()),
+                };
                 self.jobs.update_value(|j| {
-                    j.insert(job.id.clone(), RwSignal::new(job.clone()));
+                    j.insert(job.id.clone(), signal);
                 });
             }
         }

@@ -212,6 +212,10 @@ impl SettingsStore {
         self.base_url.get()
     }
 
+    pub fn base_url_untracked(&self) -> String {
+        self.base_url.get_untracked()
+    }
+
     pub fn key(&self) -> String {
         self.key.get()
     }

@@ -8,8 +8,12 @@ use crate::state::{
     history::HistoryStore, jobs::JobStore, page::Page, settings::SettingsStore,
 };
 use crate::ui::{
-    common::PerfMark, credit::CreditBadge, form::CreateForm, gallery::Gallery,
-    history::HistoryPanel, jobs::JobList, settings::SettingsPanel,
+    common::PerfMark,
+    credit::CreditBadge,
+    form::CreateForm,
+    gallery::{FocusPicture, Gallery},
+    jobs::JobList,
+    settings::SettingsPanel,
 };
 
 /// Creates every store from what the browser saved and provides them to
@@ -42,6 +46,7 @@ pub fn App() -> impl IntoView {
     let (settings, config, jobs) = provide_app_state();
     let page = expect_context::<Page>();
     let lang = crate::i18n::use_lang();
+    provide_context(FocusPicture(RwSignal::new(None)));
 
     // `<html lang>` follows the UI language, for screen readers and fonts;
     // `data-theme` carries a light or dark choice over the system's.
@@ -126,7 +131,6 @@ pub fn App() -> impl IntoView {
                 <Show when=move || second_column.get()>
                     <JobList/>
                     <Gallery/>
-                    <HistoryPanel/>
                     <PerfMark name="kamiya-all-ready"/>
                 </Show>
             </div>

@@ -171,6 +171,9 @@ pub struct Job {
     /// window counts from here rather than from submission.
     #[serde(default)]
     pub watch_from: Option<f64>,
+    /// A copy of the picture is kept on this device (in the archive).
+    #[serde(default)]
+    pub kept: bool,
 }
 
 /// When a job was made, as far as this device can tell.
@@ -214,7 +217,26 @@ impl Job {
             rev: 0,
             favourite: false,
             watch_from: None,
+            kept: false,
         }
+    }
+
+    /// The id a job of the server's history gets on this device.
+    pub fn history_id(hashid: &str) -> JobId {
+        JobId(format!("server-{hashid}"))
+    }
+
+    /// Every id under which this job can show up: its own, and its history
+    /// twin's (what a removal must cover, or the history brings it back).
+    pub fn all_ids(&self) -> Vec<JobId> {
+        let mut ids = vec![self.id.clone()];
+        if let Some(h) = &self.hashid {
+            let twin = Job::history_id(h);
+            if twin != self.id {
+                ids.push(twin);
+            }
+        }
+        ids
     }
 
     /// A finished or pending job known only from the server's history.
@@ -238,7 +260,7 @@ impl Job {
             loras: m.loras.clone(),
             image: None,
         };
-        let mut job = Job::new(JobId(format!("server-{}", record.hashid)), request, now);
+        let mut job = Job::new(Job::history_id(&record.hashid), request, now);
         job.state = JobState::Created;
         job.hashid = Some(record.hashid.clone());
         job.server_id = Some(record.id.clone()).filter(|s| !s.is_empty());
@@ -840,6 +862,16 @@ mod tests {
             d
         };
         assert!(!done.can_check_again() && !done.can_send_again());
+    }
+
+    #[test]
+    fn a_removal_covers_the_history_twin() {
+        let j = submitted();
+        assert_eq!(j.all_ids(), [JobId("l1".into()), JobId("server-h1".into())]);
+        let from_history = Job::from_record(&record("generated", Some("https://cdn/y.jpg")), 1.0);
+        assert_eq!(from_history.all_ids(), [JobId("server-h1".into())]);
+        let never_sent = Job::new(JobId("l2".into()), request(), 0.0);
+        assert_eq!(never_sent.all_ids(), [JobId("l2".into())]);
     }
 
     #[test]

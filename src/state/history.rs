@@ -29,6 +29,14 @@ impl HistoryStore {
         }
     }
 
+    /// Forgets what was loaded (another key, another account).
+    pub fn reset(&self) {
+        self.entries.set(Vec::new());
+        self.error.set(None);
+        self.exhausted.set(false);
+        self.loaded_once.set(false);
+    }
+
     /// Loads the first page again (`fresh`) or the next one.
     /// `absorb` gets each page, so local jobs catch up with the server.
     pub fn load(

@@ -82,6 +82,8 @@ struct Stored {
     notify: bool,
     /// `None` follows the system; `"light"` or `"dark"` overrides it.
     theme: Option<String>,
+    /// Keep a copy of every new picture on this device.
+    keep_new: bool,
 }
 
 impl Default for Stored {
@@ -95,6 +97,7 @@ impl Default for Stored {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             notify: false,
             theme: None,
+            keep_new: false,
         }
     }
 }
@@ -144,6 +147,7 @@ pub struct SettingsStore {
     max_in_flight: RwSignal<u32>,
     notify: RwSignal<bool>,
     theme: RwSignal<Option<String>>,
+    keep_new: RwSignal<bool>,
     /// Set when a setting could not be saved.
     pub save_problem: RwSignal<Option<SaveProblem>>,
 }
@@ -182,6 +186,7 @@ impl SettingsStore {
             max_in_flight: RwSignal::new(stored.max_in_flight.clamp(1, 8)),
             notify: RwSignal::new(stored.notify),
             theme: RwSignal::new(clean_theme(stored.theme.clone())),
+            keep_new: RwSignal::new(stored.keep_new),
             save_problem: RwSignal::new(None),
         };
         channel::subscribe(TOPIC, move |msg: Msg| store.on_message(msg));
@@ -268,6 +273,15 @@ impl SettingsStore {
         self.theme.get()
     }
 
+    /// Keep a copy of every new picture on this device.
+    pub fn keep_new(&self) -> bool {
+        self.keep_new.get()
+    }
+
+    pub fn keep_new_untracked(&self) -> bool {
+        self.keep_new.get_untracked()
+    }
+
     pub fn lang_untracked(&self) -> Lang {
         self.lang_choice
             .get_untracked()
@@ -312,6 +326,11 @@ impl SettingsStore {
 
     pub fn set_notify(&self, on: bool) {
         self.notify.set(on);
+        self.save();
+    }
+
+    pub fn set_keep_new(&self, on: bool) {
+        self.keep_new.set(on);
         self.save();
     }
 
@@ -394,6 +413,7 @@ impl SettingsStore {
             max_in_flight: self.max_in_flight.get_untracked(),
             notify: self.notify.get_untracked(),
             theme: self.theme.get_untracked(),
+            keep_new: self.keep_new.get_untracked(),
         };
         let ok = storage::set(Area::Local, SETTINGS_KEY, &stored).is_ok();
         self.save_problem
@@ -458,6 +478,7 @@ impl SettingsStore {
         set_if_changed(self.theme, clean_theme(stored.theme.clone()));
         set_if_changed(self.max_in_flight, stored.max_in_flight.clamp(1, 8));
         set_if_changed(self.notify, stored.notify);
+        set_if_changed(self.keep_new, stored.keep_new);
         set_if_changed(self.key_place, stored.key_place);
         let epoch = stored.key_epoch;
         let same_key = epoch == self.key_epoch.get_untracked();

@@ -1,5 +1,6 @@
 //! What people do with a finished picture: download, copy, share, reuse,
-//! vary, refine. One row of buttons under each image.
+//! vary, refine, keep, remove. One list of actions: the full view shows
+//! them as buttons, each gallery picture as a menu.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,7 +14,7 @@ use crate::domain::{a1111, share};
 use crate::i18n::{use_lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
-use crate::state::jobs::JobStore;
+use crate::state::jobs::{fetch_blob, JobStore, KeepProblem};
 use crate::state::random_seed;
 use crate::state::source::SourceStore;
 
@@ -32,23 +33,9 @@ fn file_name(job: &Job) -> String {
     format!("kamiya-{}-{id}.{ext}", job.request.seed)
 }
 
-/// Saves the image as a file, if its host lets this page read it (CORS).
-async fn save(url: &str, name: &str) -> bool {
-    let blob = async {
-        let response = gloo_net::http::Request::get(url).send().await.ok()?;
-        if !response.ok() {
-            return None;
-        }
-        let raw: web_sys::Response = response.into();
-        JsFuture::from(raw.blob().ok()?)
-            .await
-            .ok()?
-            .dyn_into::<web_sys::Blob>()
-            .ok()
-    }
-    .await;
-    let Some(blob) = blob else { return false };
-    let Ok(object_url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+/// Offers a blob to the user as a file.
+pub fn save_blob(blob: &web_sys::Blob, name: &str) -> bool {
+    let Ok(object_url) = web_sys::Url::create_object_url_with_blob(blob) else {
         return false;
     };
     let Some(a) = document()
@@ -67,6 +54,14 @@ async fn save(url: &str, name: &str) -> bool {
     })
     .forget();
     true
+}
+
+/// Saves the image as a file, if its host lets this page read it (CORS).
+async fn save(url: &str, name: &str) -> bool {
+    match fetch_blob(url).await {
+        Some(blob) => save_blob(&blob, name),
+        None => false,
+    }
 }
 
 thread_local! {
@@ -96,7 +91,7 @@ fn open_in_tab(url: &str) -> bool {
 
 /// What "Download" did.
 #[derive(Clone, Copy, PartialEq)]
-enum Saved {
+pub enum Saved {
     AsFile,
     InTab,
     /// The host refuses CORS and the browser blocked the new tab: the user
@@ -106,7 +101,7 @@ enum Saved {
 
 /// Saves the image as a file; if its host does not allow that, opens it
 /// in a new tab (where it can be saved), or says the browser blocked that.
-fn download(url: String, name: String, done: impl FnOnce(Saved) + 'static) {
+pub fn download(url: String, name: String, done: impl FnOnce(Saved) + 'static) {
     let host = host_of(&url);
     if NO_CORS_HOSTS.with(|h| h.borrow().contains(&host)) {
         done(if open_in_tab(&url) {
@@ -147,105 +142,206 @@ pub fn share_url(request: &GenerateRequest) -> String {
     format!("{base}#{}", share::encode(request))
 }
 
-/// The actions on a finished picture (of this device, or of the account's
-/// history). `with_reuse`: also "Reuse settings" (a job card has its own,
-/// which stays while the job runs).
-#[component]
-pub fn ImageActions(#[prop(into)] job: Signal<Job>, with_reuse: bool) -> impl IntoView {
+/// Everything one can do with a finished picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Download,
+    Favourite,
+    ReuseSettings,
+    ReuseSeed,
+    Variations,
+    UseAsSource,
+    CopyImageUrl,
+    CopyParameters,
+    CopyShareLink,
+    Keep,
+    Remove,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Download,
+        Action::Favourite,
+        Action::ReuseSettings,
+        Action::ReuseSeed,
+        Action::Variations,
+        Action::UseAsSource,
+        Action::CopyImageUrl,
+        Action::CopyParameters,
+        Action::CopyShareLink,
+        Action::Keep,
+        Action::Remove,
+    ];
+
+    /// The action's name, as it reads for this picture now.
+    pub fn label(self, job: &Job) -> T {
+        match self {
+            Action::Download => T::Download,
+            Action::Favourite if job.favourite => T::Favourited,
+            Action::Favourite => T::Favourite,
+            Action::ReuseSettings => T::ReuseSettings,
+            Action::ReuseSeed => T::ReuseSeed,
+            Action::Variations => T::Variations,
+            Action::UseAsSource => T::UseAsSource,
+            Action::CopyImageUrl => T::CopyImageUrl,
+            Action::CopyParameters => T::CopyParameters,
+            Action::CopyShareLink => T::CopyShareLink,
+            Action::Keep if job.kept => T::DropCopy,
+            Action::Keep => T::KeepCopy,
+            Action::Remove => T::Remove,
+        }
+    }
+
+    /// A toggle (favourite, kept): its state, for `aria-pressed`/`-checked`.
+    pub fn pressed(self, job: &Job) -> Option<bool> {
+        match self {
+            Action::Favourite => Some(job.favourite),
+            Action::Keep => Some(job.kept),
+            _ => None,
+        }
+    }
+}
+
+/// What an action says when it is done: a sentence, and for a blocked
+/// download, the link that opens the image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Said {
+    pub text: T,
+    pub link: Option<String>,
+}
+
+impl From<T> for Said {
+    fn from(text: T) -> Said {
+        Said { text, link: None }
+    }
+}
+
+/// Does `action` to `job` (a picture of this device or of the account's
+/// history: acting on one of the latter makes it this device's first).
+/// `say` hears what happened.
+pub fn perform(action: Action, job: Job, say: impl Fn(Said) + Copy + 'static) {
     let jobs = expect_context::<JobStore>();
     let draft = expect_context::<DraftStore>();
     let config = expect_context::<ConfigStore>();
     let source = expect_context::<SourceStore>();
-    let lang = use_lang();
-    let said = RwSignal::new(None::<T>);
-    let blocked = RwSignal::new(false);
-    let id = StoredValue::new(job.with_untracked(|j| j.id.clone()));
-    // Favourites are kept for this device's jobs only.
-    let local = jobs.job(&id.get_value()).is_some();
-    let url = move || job.with_untracked(|j| j.image_url.clone().unwrap_or_default());
-    let say = move |t: T| said.set(Some(t));
-
-    let reuse_seed = move |_| {
-        let seed = job.with_untracked(|j| j.request.seed);
-        draft.edit(|d| {
-            d.random_seed = false;
-            d.seed = seed.to_string();
-        });
-        say(T::SeedReused);
-    };
-    let variations = move |_| {
-        let mut base = job.with_untracked(|j| j.request.clone());
-        if base.kind == JobType::Image2Image {
-            base.image = jobs.source(&id.get_value());
-        }
-        if base.kind == JobType::Image2Image && base.image.is_none() {
-            say(T::SourceLost);
-            return;
-        }
-        let requests = (0..VARIATIONS)
-            .map(|_| GenerateRequest {
-                seed: random_seed(),
-                ..base.clone()
-            })
-            .collect();
-        jobs.enqueue(requests);
-        say(T::VariationsQueued);
-    };
-    let as_source = move |_| {
-        draft.edit(|d| d.mode = JobType::Image2Image);
-        source.load_url(url());
-        scroll_to_form();
-    };
+    let url = job.image_url.clone().unwrap_or_default();
     let copy_with = move |text: String| {
         spawn_local(async move {
             let ok = copy(text).await;
-            said.try_set(Some(if ok { T::Copied } else { T::CopyFailed }));
+            say(if ok { T::Copied } else { T::CopyFailed }.into());
         });
     };
-    let favourite = Memo::new(move |_| job.try_with(|j| j.favourite).unwrap_or(false));
-    let reuse = move |_| {
-        let c = config.config.get_untracked().unwrap_or_default();
-        job.with_untracked(|j| draft.reuse(&j.request, &c));
-        scroll_to_form();
-    };
+    match action {
+        Action::Download => {
+            let name = file_name(&job);
+            download(url.clone(), name, move |saved| {
+                say(match saved {
+                    Saved::AsFile => T::Downloaded.into(),
+                    Saved::InTab => T::OpenedInTab.into(),
+                    Saved::Blocked => Said {
+                        text: T::OpenToSave,
+                        link: Some(url),
+                    },
+                })
+            });
+        }
+        Action::Favourite => {
+            let id = jobs.adopt(job.clone());
+            jobs.set_favourite(&[id], !job.favourite);
+        }
+        Action::ReuseSettings => {
+            let c = config.config.get_untracked().unwrap_or_default();
+            draft.reuse(&job.request, &c);
+            scroll_to_form();
+        }
+        Action::ReuseSeed => {
+            let seed = job.request.seed;
+            draft.edit(|d| {
+                d.random_seed = false;
+                d.seed = seed.to_string();
+            });
+            say(T::SeedReused.into());
+        }
+        Action::Variations => {
+            let mut base = job.request.clone();
+            if base.kind == JobType::Image2Image {
+                base.image = jobs.source(&job.id);
+                if base.image.is_none() {
+                    say(T::SourceLost.into());
+                    return;
+                }
+            }
+            let requests = (0..VARIATIONS)
+                .map(|_| GenerateRequest {
+                    seed: random_seed(),
+                    ..base.clone()
+                })
+                .collect();
+            jobs.enqueue(requests);
+            say(T::VariationsQueued.into());
+        }
+        Action::UseAsSource => {
+            draft.edit(|d| d.mode = JobType::Image2Image);
+            source.load_url(url);
+            scroll_to_form();
+        }
+        Action::CopyImageUrl => copy_with(url),
+        Action::CopyParameters => copy_with(a1111::to_text(&job.request)),
+        Action::CopyShareLink => copy_with(share_url(&job.request)),
+        Action::Keep if job.kept => {
+            jobs.drop_copy(&job.id);
+            say(T::CopyDropped.into());
+        }
+        Action::Keep => {
+            let id = jobs.adopt(job);
+            say(T::Keeping.into());
+            spawn_local(async move {
+                say(match jobs.keep(&id).await {
+                    Ok(()) => T::Kept,
+                    Err(KeepProblem::Unreadable) => T::KeepUnreadable,
+                    Err(KeepProblem::Full) => T::KeepFull,
+                    Err(KeepProblem::NoArchive) => T::KeepNoArchive,
+                }
+                .into())
+            });
+        }
+        Action::Remove => {
+            let id = jobs.adopt(job);
+            jobs.remove(&id);
+        }
+    }
+}
 
+/// What an action said, and the link of a blocked download.
+#[component]
+pub fn SaidLine(said: RwSignal<Option<Said>>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <p class="hint" role="status">{move || said.with(|s| s.as_ref().map(|s| s.text.get(lang.get())))}</p>
+        {move || said.with(|s| s.as_ref().and_then(|s| s.link.clone())).map(|link| view! {
+            <a href=link target="_blank" rel="noopener noreferrer">{T::OpenTheImage.tr()}</a>
+        })}
+    }
+}
+
+/// Every action on a picture, as buttons (the full view).
+#[component]
+pub fn ImageActions(#[prop(into)] job: Signal<Job>) -> impl IntoView {
+    let lang = use_lang();
+    let said = RwSignal::new(None::<Said>);
+    let say = move |s: Said| {
+        said.try_set(Some(s));
+    };
     view! {
         <div class="actions-row" role="group" aria-label=move || T::ImageActions.get(lang.get())>
-            <button type="button" class="secondary" on:click=move |_| {
-                let (u, name) = job.with_untracked(|j| (j.image_url.clone().unwrap_or_default(), file_name(j)));
-                blocked.set(false);
-                download(u, name, move |saved| {
-                    said.try_set(Some(match saved {
-                        Saved::AsFile => T::Downloaded,
-                        Saved::InTab => T::OpenedInTab,
-                        Saved::Blocked => T::OpenToSave,
-                    }));
-                    blocked.try_set(saved == Saved::Blocked);
-                });
-            }>{T::Download.tr()}</button>
-            {local.then(|| view! {
-                <button type="button" class="secondary" aria-pressed=move || favourite.get().to_string()
-                    on:click=move |_| jobs.toggle_favourite(&id.get_value())>
-                    {move || if favourite.get() { T::Favourited.get(lang.get()) } else { T::Favourite.get(lang.get()) }}
+            {Action::ALL.into_iter().map(|action| view! {
+                <button type="button" class="secondary"
+                    aria-pressed=move || job.with(|j| action.pressed(j).map(|p| p.to_string()))
+                    on:click=move |_| perform(action, job.get_untracked(), say)>
+                    {move || job.with(|j| action.label(j).get(lang.get()))}
                 </button>
-            })}
-            {with_reuse.then(|| view! {
-                <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button>
-            })}
-            <button type="button" class="secondary" on:click=reuse_seed>{T::ReuseSeed.tr()}</button>
-            <button type="button" class="secondary" on:click=variations>{T::Variations.tr()}</button>
-            <button type="button" class="secondary" on:click=as_source>{T::UseAsSource.tr()}</button>
-            <button type="button" class="secondary" on:click=move |_| copy_with(url())>{T::CopyImageUrl.tr()}</button>
-            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_untracked(|j| a1111::to_text(&j.request)))>
-                {T::CopyParameters.tr()}
-            </button>
-            <button type="button" class="secondary" on:click=move |_| copy_with(job.with_untracked(|j| share_url(&j.request)))>
-                {T::CopyShareLink.tr()}
-            </button>
-            <p class="hint" role="status">{move || said.get().map(|t| t.get(lang.get()))}</p>
-            <Show when=move || blocked.get()>
-                <a href=url() target="_blank" rel="noopener noreferrer">{T::OpenTheImage.tr()}</a>
-            </Show>
+            }).collect_view()}
+            <SaidLine said=said/>
         </div>
     }
 }

@@ -83,6 +83,23 @@ pub fn format_moment(ms: f64, lang: crate::i18n::Lang) -> String {
     at.to_locale_string(lang.code(), &opts).into()
 }
 
+/// When a job was made: in the language's own format (`14:03`,
+/// `2:03 PM`), or the server's own text as it came.
+pub fn when_made(
+    job: &crate::domain::job::Job,
+    lang: Signal<crate::i18n::Lang>,
+) -> Option<AnyView> {
+    use crate::domain::job::MadeAt;
+    match job.made_at() {
+        MadeAt::Local(ms) => Some(
+            view! { <time datetime=iso_moment(ms)>{move || format_moment(ms, lang.get())}</time> }
+                .into_any(),
+        ),
+        MadeAt::Server(text) => Some(view! { <time>{text}</time> }.into_any()),
+        MadeAt::Unknown => None,
+    }
+}
+
 /// The same moment for a `<time datetime>` attribute.
 pub fn iso_moment(ms: f64) -> String {
     js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms))

@@ -1,21 +1,20 @@
-//! The jobs of this device: one card each, newest first. A card follows
-//! its own job's signal and updates in place: its buttons stay the same
-//! elements while the job makes progress, so keyboard focus is kept.
+//! Work in progress: jobs waiting, running, failed or interrupted, one
+//! compact card each, newest first. A finished picture leaves for the
+//! gallery (the focus follows it there). A card follows its own job's
+//! signal and updates in place: its buttons stay the same elements while
+//! the job makes progress, so keyboard focus is kept.
 
 use leptos::prelude::*;
 
-use super::actions::ImageActions;
-use super::common::{format_duration, format_moment, iso_moment, scroll_to_form, PerfMark};
+use super::common::{format_duration, scroll_to_form, when_made, PerfMark};
+use super::gallery::FocusPicture;
 use super::words::Describe;
-use crate::domain::job::{Job, JobId, JobState, MadeAt};
+use crate::domain::job::{Job, JobId, JobState};
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
 use crate::state::jobs::{JobStore, Kind, Pause, StorageProblem};
 use crate::state::now_ms;
-
-/// Finished jobs shown as cards; the rest are in the gallery.
-const RECENT_FINISHED: usize = 12;
 
 #[component]
 pub fn JobList() -> impl IntoView {
@@ -36,28 +35,40 @@ pub fn JobList() -> impl IntoView {
     });
     provide_context(Clock(now));
 
-    // Every unfinished job, and the most recent finished ones: older
-    // pictures live in the gallery, so a long history stays light here.
+    // Work in progress and jobs that ended without a picture; pictures are
+    // in the gallery.
     let ids = Memo::new(move |_| {
         jobs.with_lists(|l| {
-            let mut finished = 0;
             l.all
                 .iter()
-                .filter(|id| {
-                    if l.kind(id) == Some(Kind::Unfinished) {
-                        true
-                    } else {
-                        finished += 1;
-                        finished <= RECENT_FINISHED
-                    }
-                })
+                .filter(|id| l.kind(id) != Some(Kind::Picture))
                 .cloned()
                 .collect::<Vec<_>>()
         })
     });
-    let older = Memo::new(move |_| {
-        jobs.with_lists(|l| (l.len() - l.unfinished.len()).saturating_sub(RECENT_FINISHED))
+    // The card with the focus, so the focus can follow its picture.
+    let focused = StoredValue::new(None::<JobId>);
+    let focus_picture = use_context::<FocusPicture>();
+    Effect::new(move |_| {
+        let here = ids.get();
+        if let (Some(id), Some(FocusPicture(request))) = (focused.get_value(), focus_picture) {
+            let became_picture =
+                !here.contains(&id) && jobs.with_lists(|l| l.kind(&id) == Some(Kind::Picture));
+            if became_picture {
+                focused.set_value(None);
+                request.set(Some(id));
+            }
+        }
     });
+    let track_focus = move |ev: leptos::ev::FocusEvent| {
+        use wasm_bindgen::JsCast;
+        let id = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("[data-job]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-job"));
+        focused.set_value(id.map(JobId));
+    };
     let problem = move || {
         jobs.storage_problem().map(|p| match p {
             StorageProblem::MemoryOnly => T::StorageUnavailable.get(lang.get()).to_string(),
@@ -75,16 +86,13 @@ pub fn JobList() -> impl IntoView {
             <Show when=move || jobs.first_screen_ready() && ids.with(Vec::is_empty)>
                 <p class="hint">{T::NoJobs.tr()}</p>
             </Show>
-            <ul class="jobs">
+            <ul class="jobs" on:focusin=track_focus>
                 <For each=move || ids.get() key=|id| id.clone() let:id>
                     <JobCard id=id/>
                 </For>
             </ul>
             <Show when=move || jobs.first_screen_ready()>
                 <PerfMark name="kamiya-jobs-ready"/>
-            </Show>
-            <Show when=move || { older.get() > 0 }>
-                <p class="hint">{move || format!("{} {}", older.get(), T::OlderInGallery.tr()())}</p>
             </Show>
         </section>
     }
@@ -104,9 +112,7 @@ fn JobCard(id: JobId) -> impl IntoView {
     let id = StoredValue::new(id);
     // Each part of the card reads only what it shows.
     let state = Memo::new(move |_| job.with(|j| j.state.clone()));
-    let image = Memo::new(move |_| job.with(|j| j.image_url.clone()));
     let unfinished = Memo::new(move |_| !state.with(JobState::is_final));
-    let done = Memo::new(move |_| state.with(|s| *s == JobState::Generated));
     let can_check = Memo::new(move |_| job.with(Job::can_check_again));
     let can_send = Memo::new(move |_| job.with(Job::can_send_again));
     let card_class = move || match state.get() {
@@ -116,7 +122,12 @@ fn JobCard(id: JobId) -> impl IntoView {
         _ => "job pending",
     };
     // What a job was asked for never changes.
-    let (request, made) = job.with_untracked(|j| (j.request.clone(), made_at(j, lang)));
+    let (request, made) = job.with_untracked(|j| {
+        (
+            j.request.clone(),
+            when_made(j, lang).map(|t| view! { " · "{t} }),
+        )
+    });
     let title = format!(
         "{} · {}×{} · {} {}",
         request.model,
@@ -125,15 +136,6 @@ fn JobCard(id: JobId) -> impl IntoView {
         T::Seed.get(lang.get_untracked()),
         request.seed
     );
-    let (width, height) = (request.width, request.height);
-    let prompt = StoredValue::new(request.prompts.clone());
-    let alt = move || {
-        format!(
-            "{}: {}",
-            T::GeneratedImage.get(lang.get()),
-            prompt.get_value()
-        )
-    };
     let label = title.clone();
     let send_hint = format!("send-cost-{}", id.get_value());
     let status = move || job.with(|j| status_line(j, lang.get(), now.get(), jobs));
@@ -141,16 +143,8 @@ fn JobCard(id: JobId) -> impl IntoView {
     let remove = move |_| jobs.remove(&id.get_value());
 
     view! {
-        <li class=card_class>
+        <li class=card_class data-job=id.get_value().0>
             <article aria-label=label>
-                {move || image.get().map(|url| {
-                    let href = url.clone();
-                    view! {
-                        <a href=href target="_blank" rel="noopener noreferrer" class="thumb">
-                            <img src=url alt=alt width=width height=height decoding="async"/>
-                        </a>
-                    }
-                })}
                 <div class="job-body">
                     <p class="job-status" role="status" aria-live="polite">{status}</p>
                     <p class="job-prompt">{request.prompts.clone()}</p>
@@ -179,28 +173,11 @@ fn JobCard(id: JobId) -> impl IntoView {
                             <button type="button" class="secondary" on:click=remove>{T::Remove.tr()}</button>
                         </Show>
                     </div>
-                    <Show when=move || done.get()>
-                        <ImageActions job=job with_reuse=false/>
-                    </Show>
                 </div>
             </article>
         </li>
     }
     .into_any()
-}
-
-/// " · 14:03" in the language, or the server's own text as it came.
-fn made_at(job: &Job, lang: Signal<Lang>) -> impl IntoView {
-    match job.made_at() {
-        MadeAt::Local(ms) => Some(
-            view! {
-                " · "<time datetime=iso_moment(ms)>{move || format_moment(ms, lang.get())}</time>
-            }
-            .into_any(),
-        ),
-        MadeAt::Server(text) => Some(view! { " · "<time>{text}</time> }.into_any()),
-        MadeAt::Unknown => None,
-    }
 }
 
 #[component]

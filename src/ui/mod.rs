@@ -5,7 +5,6 @@ pub mod common;
 pub mod credit;
 pub mod form;
 pub mod gallery;
-pub mod history;
 pub mod jobs;
 pub mod settings;
 pub mod source;

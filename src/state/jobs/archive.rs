@@ -1,8 +1,9 @@
 //! The job archive: one IndexedDB record per job, written when that job
 //! changes, so it holds tens of thousands of jobs (localStorage, shared by
-//! everything, held about 3,000). Also kept here: image-to-image sources
-//! until their job is sent, tombstones of removed jobs, the learned
-//! durations, and anything this version could not read.
+//! everything, held about 3,000). Also kept here: copies of pictures the
+//! user keeps on this device, image-to-image sources until their job is
+//! sent, tombstones of removed jobs, the learned durations, and anything
+//! this version could not read.
 //!
 //! Every change to a stored job is a read-modify-write inside one
 //! transaction. The browser runs an origin's overlapping read-write
@@ -23,8 +24,9 @@ use crate::domain::poll::DurationStats;
 use crate::state::idb::{self, IdbError};
 
 pub const DB_NAME: &str = "kamiya-studio";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const JOBS: &str = "jobs";
+const PICTURES: &str = "pictures";
 const SOURCES: &str = "sources";
 const TOMBSTONES: &str = "tombstones";
 const META: &str = "meta";
@@ -94,7 +96,7 @@ impl Archive {
 
     /// Opens the database, creating its stores on first use.
     pub async fn open(self) -> Result<(), IdbError> {
-        let result = idb::open(DB_NAME, DB_VERSION, |db, _old| {
+        let result = idb::open(DB_NAME, DB_VERSION, |db, old| {
             let create = |name: &str, key: Option<&str>| {
                 let params = web_sys::IdbObjectStoreParameters::new();
                 match key {
@@ -104,16 +106,21 @@ impl Archive {
                 db.create_object_store_with_optional_parameters(name, &params)
                     .ok()
             };
-            if let Some(jobs) = create(JOBS, Some("id")) {
-                // Newest first for the first screen; favourites for the
-                // gallery's filter.
-                let _ = jobs.create_index_with_str("t", "t");
-                let _ = jobs.create_index_with_str("fav", "fav");
+            if old < 1 {
+                if let Some(jobs) = create(JOBS, Some("id")) {
+                    // Newest first for the first screen; favourites for the
+                    // gallery's filter.
+                    let _ = jobs.create_index_with_str("t", "t");
+                    let _ = jobs.create_index_with_str("fav", "fav");
+                }
+                create(SOURCES, Some("id"));
+                create(TOMBSTONES, Some("id"));
+                create(META, Some("k"));
+                create(UNREADABLE, None);
             }
-            create(SOURCES, Some("id"));
-            create(TOMBSTONES, Some("id"));
-            create(META, Some("k"));
-            create(UNREADABLE, None);
+            if old < 2 {
+                create(PICTURES, Some("id"));
+            }
         })
         .await;
         match result {
@@ -326,18 +333,80 @@ impl Archive {
     /// Removes jobs and leaves tombstones, so that nothing (an older tab,
     /// a migration) brings them back.
     pub async fn remove(&self, ids: &[JobId], now: f64) -> Result<(), IdbError> {
-        let tx = self.tx(&[JOBS, SOURCES, TOMBSTONES], true)?;
-        let (jobs, sources, tombs) = (
+        let tx = self.tx(&[JOBS, SOURCES, TOMBSTONES, PICTURES], true)?;
+        let (jobs, sources, tombs, pictures) = (
             store(&tx, JOBS)?,
             store(&tx, SOURCES)?,
             store(&tx, TOMBSTONES)?,
+            store(&tx, PICTURES)?,
         );
         for id in ids {
             let key = JsValue::from_str(id.as_str());
             let _ = jobs.delete(&key);
             let _ = sources.delete(&key);
+            let _ = pictures.delete(&key);
             let _ = tombs.put(&tombstone(id.as_str(), now));
         }
+        idb::done(&tx).await
+    }
+
+    /// Brings removed jobs back ("Undo"): their tombstones go and their
+    /// records return, as they were. Kept copies are not restored (they went
+    /// with the removal); such a job shows its picture from the image host.
+    pub async fn restore(&self, jobs: &[Job]) -> Result<(), IdbError> {
+        let tx = self.tx(&[JOBS, TOMBSTONES], true)?;
+        let (store_jobs, tombs) = (store(&tx, JOBS)?, store(&tx, TOMBSTONES)?);
+        for job in jobs {
+            for id in job.all_ids() {
+                let _ = tombs.delete(&JsValue::from_str(id.as_str()));
+            }
+            let _ = store_jobs.put(&encode(job));
+        }
+        idb::done(&tx).await
+    }
+
+    /// The ids of every removed job (so the account's history does not
+    /// bring a removed picture back).
+    pub async fn tombstones(&self) -> Result<Vec<JobId>, IdbError> {
+        let tx = self.tx(&[TOMBSTONES], false)?;
+        let request = store(&tx, TOMBSTONES)?
+            .get_all_keys()
+            .map_err(|_| IdbError::Unavailable)?;
+        let keys: js_sys::Array = idb::result(&request).await?.unchecked_into();
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.as_string())
+            .map(JobId)
+            .collect())
+    }
+
+    /// Stores the copy of a picture the user keeps on this device.
+    pub async fn put_picture(&self, id: &JobId, blob: &web_sys::Blob) -> Result<(), IdbError> {
+        let tx = self.tx(&[PICTURES], true)?;
+        let record = js_sys::Object::new();
+        set(&record, "id", &JsValue::from_str(id.as_str()));
+        set(&record, "blob", blob);
+        store(&tx, PICTURES)?
+            .put(&record)
+            .map_err(IdbError::from_js)?;
+        idb::done(&tx).await
+    }
+
+    /// The kept copy of a picture, if there is one.
+    pub async fn picture(&self, id: &JobId) -> Result<Option<web_sys::Blob>, IdbError> {
+        let tx = self.tx(&[PICTURES], false)?;
+        let request = store(&tx, PICTURES)?
+            .get(&JsValue::from_str(id.as_str()))
+            .map_err(|_| IdbError::Unavailable)?;
+        let value = idb::result(&request).await?;
+        Ok(js_sys::Reflect::get(&value, &"blob".into())
+            .ok()
+            .and_then(|b| b.dyn_into::<web_sys::Blob>().ok()))
+    }
+
+    pub async fn drop_picture(&self, id: &JobId) -> Result<(), IdbError> {
+        let tx = self.tx(&[PICTURES], true)?;
+        let _ = store(&tx, PICTURES)?.delete(&JsValue::from_str(id.as_str()));
         idb::done(&tx).await
     }
 

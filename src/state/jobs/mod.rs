@@ -7,7 +7,8 @@
 //! - `poller.rs`: who decides when to ask about a job, and asks;
 //! - `reconcile.rs`: generate answers that were lost;
 //! - `durations.rs`: how long jobs take;
-//! - `attention.rs`: the title's count and notifications.
+//! - `attention.rs`: the title's count and notifications;
+//! - `kept.rs`: copies of pictures kept on this device.
 //!
 //! Every change to a job goes through [`JobStore::change`]: applied at
 //! once in memory (its card updates), then to the archive in one
@@ -18,6 +19,7 @@
 mod archive;
 mod attention;
 mod durations;
+mod kept;
 mod lists;
 mod poller;
 mod queue;
@@ -25,6 +27,8 @@ mod reconcile;
 mod tabs;
 
 pub use archive::{ArchiveState, DB_NAME};
+pub(crate) use kept::fetch_blob;
+pub use kept::{storage_estimate, KeepProblem};
 pub use lists::{Kind, Lists};
 pub use tabs::Leadership;
 
@@ -303,6 +307,11 @@ impl JobStore {
         self.poller.policy().expected_ms(learned)
     }
 
+    /// Whether a job was removed (its tombstone is here); untracked.
+    pub fn is_removed(&self, id: &JobId) -> bool {
+        self.tombstones.with_value(|t| t.contains(id))
+    }
+
     /// Whether a server record is one of this device's jobs.
     pub fn knows(&self, hashid: &str) -> bool {
         self.lists.with(|l| l.by_hashid(hashid).is_some())
@@ -364,13 +373,69 @@ impl JobStore {
 
     /// Removes a job for good, in every tab.
     pub fn remove(self, id: &JobId) {
-        let ids = vec![id.clone()];
+        self.remove_many(std::slice::from_ref(id));
+    }
+
+    /// Removes jobs for good, in every tab (tombstones), and returns them
+    /// as they were, for "Undo".
+    pub fn remove_many(self, ids: &[JobId]) -> Vec<Job> {
+        let gone: Vec<Job> = ids.iter().filter_map(|id| self.peek(id)).collect();
+        let mut ids = ids.to_vec();
+        ids.extend(gone.iter().flat_map(Job::all_ids));
+        ids.sort();
+        ids.dedup();
         self.forget(&ids);
         self.spawn(async move {
             let _ = self.archive.remove(&ids, now_ms()).await;
             announce(&JobsMsg::Removed(ids));
             self.pump();
         });
+        gone
+    }
+
+    /// "Undo" of a removal: the jobs come back, in every tab.
+    pub fn restore(self, jobs: Vec<Job>) {
+        let jobs: Vec<Job> = jobs
+            .into_iter()
+            .map(|mut j| {
+                // The kept copy went with the removal.
+                j.kept = false;
+                j
+            })
+            .collect();
+        self.unforget(&jobs);
+        self.spawn(async move {
+            let _ = self.archive.restore(&jobs).await;
+            announce(&JobsMsg::Restored(jobs));
+        });
+    }
+
+    /// Makes a picture known only from the account's history one of this
+    /// device's jobs (to favourite, keep or remove it). Returns its id.
+    pub fn adopt(self, job: Job) -> JobId {
+        let id = job.id.clone();
+        if self.peek(&id).is_some() || self.tombstones.with_value(|t| t.contains(&id)) {
+            return id;
+        }
+        self.set_memory(job.clone());
+        self.spawn(async move {
+            self.archive.opened().await;
+            if let Err(e) = self.archive.add(std::slice::from_ref(&job), &[]).await {
+                self.write_failed(e);
+            }
+            announce(&JobsMsg::Changed(vec![job]));
+        });
+        id
+    }
+
+    /// Marks jobs as favourites (or not), in every tab.
+    pub fn set_favourite(self, ids: &[JobId], favourite: bool) {
+        for id in ids {
+            let id = id.clone();
+            self.spawn(async move {
+                self.change(&id, move |j| j.favourite = favourite).await;
+            });
+        }
     }
 
     pub fn toggle_favourite(self, id: &JobId) {
@@ -555,6 +620,18 @@ impl JobStore {
             move || gone.into_iter().for_each(|s| s.dispose()),
             std::time::Duration::from_secs(10),
         );
+    }
+
+    /// Undoes [`JobStore::forget`]: the jobs are back in memory.
+    fn unforget(&self, jobs: &[Job]) {
+        self.tombstones.update_value(|t| {
+            for id in jobs.iter().flat_map(Job::all_ids) {
+                t.remove(&id);
+            }
+        });
+        for job in jobs {
+            self.set_memory(job.clone());
+        }
     }
 
     // ----- changing a job -----
@@ -744,6 +821,7 @@ impl JobStore {
         self.durations.learn(self.archive, job);
         self.attention
             .notify(self.settings, job, self.visible.get_untracked());
+        self.keep_if_wanted(&job.id);
     }
 
     /// The server has the source now: the archive's copy goes. Memory
@@ -795,6 +873,9 @@ impl JobStore {
             return;
         }
         self.migrate().await;
+        if let Ok(dead) = self.archive.tombstones().await {
+            self.tombstones.update_value(|t| t.extend(dead));
+        }
         self.durations.load(self.archive).await;
         if let Ok((recent, _)) = self.archive.recent(FIRST_SCREEN).await {
             self.take_loaded(recent);
@@ -850,6 +931,7 @@ impl JobStore {
                 }
             }
             JobsMsg::Removed(ids) => self.forget(&ids),
+            JobsMsg::Restored(jobs) => self.unforget(&jobs),
             JobsMsg::Durations(stats) => self.durations.take(stats),
             JobsMsg::Sources(sources) => {
                 self.queue.keep_sources(sources);

@@ -56,6 +56,8 @@ pub(super) enum JobsMsg {
     Changed(Vec<Job>),
     /// Removed: tombstones.
     Removed(Vec<JobId>),
+    /// Brought back by "Undo": no longer removed.
+    Restored(Vec<Job>),
     Durations(DurationStats),
     /// Image-to-image sources of new queued jobs, for a leader in another
     /// tab when there is no archive to read them from.

@@ -19,7 +19,7 @@ pub async fn connect(h: &Harness, api_url: &str, key: &str) {
 /// as JSON, newest first. Never creates the database (an upgrade is
 /// aborted), so it is safe before the app has run.
 pub const READ_ARCHIVE: &str = r#"new Promise(resolve => {
-  const open = indexedDB.open('kamiya-studio', 1);
+  const open = indexedDB.open('kamiya-studio');
   open.onupgradeneeded = () => open.transaction.abort();
   open.onerror = () => resolve([]);
   open.onsuccess = () => {
@@ -48,15 +48,39 @@ pub async fn stored_hashids(h: &Harness) -> Vec<String> {
         .collect()
 }
 
-/// Waits until at least `count` generated images have really loaded.
+/// Waits until at least `count` pictures have really loaded in the gallery
+/// (brought into view: the grid holds only the rows near the screen).
 pub async fn wait_for_images(h: &Harness, count: usize, timeout: Duration) {
     h.wait_until(
         &format!(
-            "Array.from(document.querySelectorAll('img')).filter(i => i.alt.startsWith('Generated image') && i.complete && i.naturalWidth > 0).length >= {count}"
+            "(() => {{ const n = Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length;
+               const g = document.getElementById('gallery-title');
+               if (n < {count} && g) g.scrollIntoView({{ block: 'start' }});
+               return n >= {count}; }})()"
         ),
         timeout,
     )
     .await;
+}
+
+/// Waits until the gallery shows a picture made from `prompt` (brought
+/// into view first).
+pub async fn wait_for_picture(h: &Harness, prompt: &str, timeout: Duration) {
+    h.wait_until(
+        &format!(
+            "(() => {{ const g = document.getElementById('gallery-title'); if (g) g.scrollIntoView({{ block: 'start' }});
+               return Array.from(document.querySelectorAll('.gallery button')).some(b => (b.getAttribute('aria-label') || '').endsWith(': ' + {prompt:?})); }})()"
+        ),
+        timeout,
+    )
+    .await;
+}
+
+/// Opens the menu of the gallery picture whose prompt is `prompt` and
+/// picks the item named `item` (by mouse, as a person would).
+pub async fn picture_menu(h: &Harness, prompt: &str, item: &str) {
+    h.click(&format!("More actions: {prompt}")).await;
+    h.click(item).await;
 }
 
 /// ChromeDriver's network emulation: `offline` cuts the browser off every
@@ -143,7 +167,7 @@ pub async fn seed_archive(h: &Harness, n: usize) {
 const SEED_ARCHIVE: &str = r#"new Promise((resolve, reject) => {
   const n = arguments[0];
   const now = Date.now();
-  const open = indexedDB.open('kamiya-studio', 1);
+  const open = indexedDB.open('kamiya-studio');
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const db = open.result;

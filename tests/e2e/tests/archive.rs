@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use kamiya_e2e::app::{seed_archive, stored_jobs};
+use kamiya_e2e::app::{seed_archive, stored_jobs, wait_for_picture};
 use kamiya_e2e::{Harness, HarnessOptions};
 use serde_json::json;
 
@@ -31,7 +31,7 @@ fn old_job(i: usize, now_ms: f64) -> serde_json::Value {
 async fn unreadable_kept(h: &Harness) -> u64 {
     h.eval(
         r#"new Promise(resolve => {
-  const open = indexedDB.open('kamiya-studio', 1);
+  const open = indexedDB.open('kamiya-studio');
   open.onsuccess = () => {
     const db = open.result;
     const count = db.transaction('unreadable').objectStore('unreadable').count();
@@ -90,7 +90,7 @@ async fn jobs_of_the_earlier_format_move_into_the_archive_without_loss() {
         LONG,
     )
     .await;
-    h.wait_text("kept picture 29", WAIT).await;
+    wait_for_picture(&h, "kept picture 29", WAIT).await;
     h.close().await;
 }
 
@@ -100,7 +100,7 @@ async fn twenty_thousand_archived_jobs_show_the_newest_at_once_and_all_of_them_i
     h.open().await;
     seed_archive(&h, 20_000).await;
     h.reload().await;
-    h.wait_text("archived picture 19999", WAIT).await;
+    wait_for_picture(&h, "archived picture 19999", WAIT).await;
     let first_screen = h
         .eval("performance.measure('jobs', 'kamiya-app-start', 'kamiya-jobs-ready').duration")
         .await;

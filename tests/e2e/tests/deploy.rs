@@ -30,7 +30,7 @@ async fn the_main_journey_works_under_a_sub_path_and_the_strict_policy() {
     wait_for_images(&h, 1, WAIT).await;
     // The share link points at the sub-path too.
     h.eval("(() => { navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); }; return true })()").await;
-    h.click("Copy share link").await;
+    kamiya_e2e::app::picture_menu(&h, "under a sub-path", "Copy share link").await;
     h.wait_until("typeof window.__copied === 'string'", WAIT)
         .await;
     let link = h.eval("window.__copied").await;
@@ -76,7 +76,11 @@ async fn after_one_visit_the_app_opens_offline_with_its_jobs() {
     if chromium {
         h.wait_text("You are offline", WAIT).await;
     }
-    h.wait_text("kept for the road", WAIT).await;
+    h.wait_until(
+        "!!document.querySelector('[aria-label=\"Open image: kept for the road\"]')",
+        WAIT,
+    )
+    .await;
     assert_eq!(h.value("API base URL").await, api.api_url());
     h.screenshot(&format!("desktop-offline-{}", h.engine()))
         .await;
@@ -107,11 +111,11 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
     );
     h.fill("提示词", "夜晚的灯笼").await;
     h.click("生成").await;
-    h.wait_until("Array.from(document.querySelectorAll('img')).some(i => i.alt.startsWith('生成的图片') && i.complete && i.naturalWidth > 0)", WAIT).await;
-    h.wait_text("已完成", WAIT).await;
-    // Times as Chinese writes them: 24-hour clock.
+    h.wait_until("Array.from(document.querySelectorAll('.gallery button')).some(b => (b.getAttribute('aria-label') || '').startsWith('查看图片') && b.querySelector('img') && b.querySelector('img').complete && b.querySelector('img').naturalWidth > 0)", WAIT).await;
+    // Times as Chinese writes them: 24-hour clock (in the full view).
+    h.click("查看图片: 夜晚的灯笼").await;
     let made = h
-        .eval("document.querySelector('.job-meta time').textContent")
+        .eval("document.querySelector('.viewer time').textContent")
         .await;
     assert!(
         h.eval_with("/^\\d{1,2}:\\d{2}$/.test(arguments[0])", vec![made.clone()])
@@ -119,6 +123,7 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
             == true,
         "{made}"
     );
+    h.click("关闭").await;
     h.eval("(() => { window.scrollTo(0, 0); return true })()")
         .await;
     h.screenshot("phone-zh-dark").await;

@@ -257,8 +257,10 @@ async fn with_two_tabs_one_polls_and_both_show_the_picture() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_card_updates_in_place_and_keeps_the_focus_while_its_job_finishes() {
-    let api = standin(3.0).await;
+async fn a_card_updates_in_place_and_the_focus_follows_its_picture_to_the_gallery() {
+    // Long enough that the first question (at the 6 s default expectation)
+    // finds the job in progress.
+    let api = standin(9.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
     h.fill("Prompt", "steady focus").await;
@@ -268,13 +270,12 @@ async fn a_card_updates_in_place_and_keeps_the_focus_while_its_job_finishes() {
     let marked = h
         .eval(
             "(() => { const card = document.querySelector('.jobs article'); card.__mark = 'this card';
-               const b = Array.from(card.querySelectorAll('button')).find(b => b.textContent === 'Reuse settings');
+               const b = Array.from(card.querySelectorAll('button')).find(b => b.textContent === 'Cancel');
                b.__mark = 'this button'; b.focus(); return document.activeElement === b; })()",
         )
         .await;
     assert_eq!(marked, serde_json::json!(true));
-    wait_for_images(&h, 1, LONG).await;
-    h.wait_text("Done", WAIT).await;
+    h.wait_text("In progress (generating)", LONG).await;
     assert_eq!(
         h.eval("document.querySelector('.jobs article').__mark")
             .await,
@@ -287,5 +288,14 @@ async fn a_card_updates_in_place_and_keeps_the_focus_while_its_job_finishes() {
         serde_json::json!("this button"),
         "the focus stayed on its button"
     );
+    // Finished: the card leaves for the gallery, and the focus goes along.
+    wait_for_images(&h, 1, LONG).await;
+    h.wait_until("!document.querySelector('.jobs article')", WAIT)
+        .await;
+    h.wait_until(
+        "document.activeElement && document.activeElement.getAttribute('aria-label') === 'Open image: steady focus'",
+        WAIT,
+    )
+    .await;
     h.close().await;
 }

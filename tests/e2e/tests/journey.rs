@@ -55,12 +55,12 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     assert_eq!(body["LoRAs"].as_array().map(Vec::len), Some(1));
     assert!(body["seed"].as_u64().is_some());
     assert_eq!(api.jobs_created(DEMO_KEY), 1);
-    // The card names the seed that was sent.
-    h.wait_text(&format!("Seed {}", body["seed"]), WAIT).await;
-    h.wait_text("Done", WAIT).await;
-    // The time it was made, as English writes it, with a machine-readable twin.
+    // The full view names the seed that was sent, and when it was made, as
+    // English writes it, with a machine-readable twin.
+    h.click("Open image: 礼花，气球，红色瞳孔").await;
+    h.wait_text(&body["seed"].to_string(), WAIT).await;
     let made = h
-        .eval("[document.querySelector('.job-meta time').textContent, document.querySelector('.job-meta time').dateTime]")
+        .eval("[document.querySelector('.viewer time').textContent, document.querySelector('.viewer time').dateTime]")
         .await;
     assert!(
         h.eval_with(
@@ -71,6 +71,7 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
             == true,
         "{made}"
     );
+    h.click("Close").await;
     h.eval("(() => { window.scrollTo(0, 0); return true })()")
         .await;
     h.screenshot(&format!("{shot}-top")).await;
@@ -270,37 +271,39 @@ async fn unknown_and_failed_server_statuses_are_shown() {
 async fn history_lists_past_jobs_newest_first_and_loads_more() {
     only_in!(Engine::Chromium, common::CI_TIME);
     let api = standin(1.0).await;
-    api.seed_history(DEMO_KEY, 25);
+    api.seed_history(DEMO_KEY, 45);
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
     h.fill("Prompt", "the newest one").await;
     h.click("Generate").await;
     wait_for_image(&h, 1).await;
-    h.click("Load history").await;
-    // 20 on the first page; the newest is this device's job, already shown
-    // under Jobs, so the history lists the other 19: no picture twice.
+    // The account's history joins the gallery as its end comes near: 45
+    // seeded pictures and this device's one, which the history lists too
+    // but the gallery shows once.
     h.wait_until(
-        "document.querySelectorAll('.history li').length === 19",
+        "document.querySelector('#gallery-title .count')?.textContent === '46'",
         WAIT,
     )
     .await;
-    let prompts = h
-        .eval("Array.from(document.querySelectorAll('.history li .job-prompt')).map(p => p.textContent)")
+    let labels = h
+        .eval("Array.from(document.querySelectorAll('.gallery .thumb-button')).map(b => b.getAttribute('aria-label'))")
         .await;
-    let prompts: Vec<String> = serde_json::from_value(prompts).unwrap();
-    assert!(
-        !prompts.contains(&"the newest one".to_string()),
-        "{prompts:?}"
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.ends_with(": the newest one"))
+            .count(),
+        1,
+        "{labels:?}"
     );
-    // Newest first: the stand-in's seeded history ends with this subject.
-    assert_eq!(prompts[0], "cyberpunk street, neon, night, reflections");
-    h.click("Load more").await;
-    h.wait_until(
-        "document.querySelectorAll('.history li').length === 25",
-        WAIT,
-    )
-    .await;
-    h.wait_until("!Array.from(document.querySelectorAll('button')).some(b => b.textContent.trim() === 'Load more')", WAIT).await;
+    // This device's picture first, then the history, newest first: the
+    // stand-in's seeded history ends with this subject.
+    assert_eq!(labels[0], "Open image: the newest one");
+    assert_eq!(
+        labels[1],
+        "Open image: cyberpunk street, neon, night, reflections"
+    );
     let lists = api
         .requests()
         .into_iter()

@@ -107,7 +107,7 @@ async fn a_full_storage_says_so_and_what_was_stored_stays() {
     h.eval("new Promise(r => { const d = indexedDB.deleteDatabase('filler'); d.onsuccess = d.onerror = () => r(true); })")
         .await;
     h.reload().await;
-    h.wait_text("stored before the disk filled", WAIT).await;
+    kamiya_e2e::app::wait_for_picture(&h, "stored before the disk filled", WAIT).await;
     wait_for_images(&h, 1, LONG).await;
     h.close().await;
     drop(disk);

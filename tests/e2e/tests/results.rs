@@ -5,6 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{connected, png_fixture, standin, wait_for_images, WAIT};
+use kamiya_e2e::app::picture_menu;
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use kamiya_standin::DEMO_KEY;
 
@@ -142,7 +143,7 @@ async fn share_links_carry_parameters_only_and_fill_the_form() {
     one_image(&h, "a lighthouse, 灯塔").await;
     let seed = api.last_generate_body().unwrap()["seed"].as_u64().unwrap();
     spy_clipboard(&h).await;
-    h.click("Copy share link").await;
+    picture_menu(&h, "a lighthouse, 灯塔", "Copy share link").await;
     let link = copied(&h).await;
     assert!(
         link.starts_with(&h.app_url) && link.contains("#p="),
@@ -171,7 +172,7 @@ async fn share_links_carry_parameters_only_and_fill_the_form() {
         .goto(&format!("{}#p=%%%garbage", h.app_url))
         .await
         .unwrap();
-    h.wait_text("share link", WAIT).await;
+    h.wait_text("The link's parameters are damaged", WAIT).await;
     assert_eq!(h.value("Prompt").await, "a lighthouse, 灯塔");
     h.close().await;
 }
@@ -188,12 +189,12 @@ async fn reuse_copy_and_import_parameters() {
     one_image(&h, "koi pond").await;
     let seed = api.last_generate_body().unwrap()["seed"].as_u64().unwrap();
     h.fill("Prompt", "changed my mind").await;
-    h.click("Reuse settings").await;
+    picture_menu(&h, "koi pond", "Reuse settings").await;
     assert_eq!(h.value("Prompt").await, "koi pond");
     assert_eq!(h.value("Seed").await, seed.to_string());
 
     spy_clipboard(&h).await;
-    h.click("Copy parameters").await;
+    picture_menu(&h, "koi pond", "Copy parameters").await;
     let text = copied(&h).await;
     assert!(
         text.starts_with("koi pond\nNegative prompt: lowres"),
@@ -228,7 +229,7 @@ async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
     one_image(&h, "a paper crane").await;
     // Record what the page saves: the blob URL and the file name.
     h.eval("(() => { window.__saved = []; const click = HTMLAnchorElement.prototype.click; HTMLAnchorElement.prototype.click = function () { if (this.download) { window.__saved.push([this.download, this.href]); } else { click.call(this); } }; return true })()").await;
-    h.click("Download").await;
+    picture_menu(&h, "a paper crane", "Download").await;
     h.wait_text("Saved as a file.", WAIT).await;
     let saved = h.eval("window.__saved[0]").await;
     let name = saved[0].as_str().unwrap();
@@ -251,7 +252,7 @@ async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
     connected(&h, &api).await;
     one_image(&h, "no cors here").await;
     let app = h.current_window().await;
-    h.click("Download").await;
+    picture_menu(&h, "no cors here", "Download").await;
     h.wait_until(
         "document.body.innerText.includes('opened in a new tab') || document.body.innerText.includes('blocked opening it')",
         WAIT,
@@ -265,7 +266,7 @@ async fn download_saves_a_file_or_falls_back_to_a_new_tab() {
     h.wait_until_windows(2).await;
     // The host is known now: the next click opens the tab at once.
     h.act_in(&app).await;
-    h.click("Download").await;
+    picture_menu(&h, "no cors here", "Download").await;
     h.wait_text("opened in a new tab", WAIT).await;
     h.wait_until_windows(3).await;
     h.close().await;
@@ -302,7 +303,7 @@ async fn the_gallery_opens_a_full_view_stepped_by_keys() {
     h.wait_until("!document.querySelector('[role=dialog]')", WAIT)
         .await;
     // Favourites only.
-    h.click("Favourite").await;
+    picture_menu(&h, "gallery piece", "Favourite").await;
     h.set_checked("Favourites only", true).await;
     h.wait_until(
         "document.querySelectorAll('.gallery li').length === 1",

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use kamiya_e2e::app::stored_jobs;
+use kamiya_e2e::app::{picture_menu, stored_jobs};
 use kamiya_e2e::{Harness, HarnessOptions, WindowHandle};
 use kamiya_standin::{Fault, FaultKind, Route, StandIn, DEMO_KEY};
 use serde_json::json;
@@ -58,6 +58,9 @@ async fn open_settings(h: &Harness) {
         h.click("Settings").await;
     }
 }
+
+const GALLERY_HAS_ONE: &str = "document.querySelectorAll('.gallery li').length === 1";
+const FAVOURITE_SHOWN: &str = "!!document.querySelector('.gallery .tile-star')";
 
 /// Takes `BroadcastChannel` away before the app starts: messages then go
 /// through localStorage's `storage` event.
@@ -181,27 +184,23 @@ async fn remove_in_one_save_in_the_other(without: Option<&str>) {
     wait_for_images(&h, 2, WAIT).await;
 
     to(&h, &a).await;
-    let jobs = h.region("Jobs").await;
-    h.click_in(&jobs, "Remove").await;
+    picture_menu(&h, "two of a kind", "Remove").await;
+
     // The other window saves a change to the job that is left.
     to(&h, &b).await;
-    h.wait_until(
-        "document.querySelectorAll('section[aria-labelledby=jobs-title] article').length === 1",
-        WAIT,
-    )
-    .await;
-    h.click("Favourite").await;
-    h.wait_text("★ Favourite", WAIT).await;
+    h.wait_until(GALLERY_HAS_ONE, WAIT).await;
+    picture_menu(&h, "two of a kind", "Favourite").await;
+    h.wait_until(FAVOURITE_SHOWN, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     for w in [&a, &b] {
         to(&h, w).await;
         h.reload().await;
-        h.wait_text("★ Favourite", WAIT).await;
+        h.wait_until(FAVOURITE_SHOWN, WAIT).await;
+        h.wait_until(GALLERY_HAS_ONE, WAIT).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(
-            h.eval(
-                "document.querySelectorAll('section[aria-labelledby=jobs-title] article').length"
-            )
-            .await,
+            h.eval("document.querySelectorAll('.gallery li').length")
+                .await,
             json!(1)
         );
     }
@@ -260,10 +259,10 @@ async fn two_windows_send_once(without: Option<&str>) {
     assert_eq!(generate_posts(&api), 10, "each job sent once");
     assert_eq!(api.jobs_created(DEMO_KEY), 10);
     assert_eq!(
-        h.eval("document.querySelectorAll('section[aria-labelledby=jobs-title] article').length")
+        h.eval("document.querySelectorAll('.gallery li').length")
             .await,
         json!(10),
-        "ten jobs, each shown once"
+        "ten pictures, each shown once"
     );
     h.close().await;
 }

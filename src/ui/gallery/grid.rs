@@ -1,0 +1,253 @@
+//! The gallery's grid, windowed: only the rows on the screen (and a screen
+//! above and below) are in the page, so ten thousand pictures cost what a
+//! screenful does. Cells are squares in equal columns, so every row has
+//! the same height and the window is arithmetic, not measurement.
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use super::tile::Tile;
+use super::Entry;
+
+/// Smallest cell, and the gap between cells, in CSS pixels.
+const MIN_CELL: f64 = 104.0;
+const GAP: f64 = 6.0;
+/// Rows kept beyond the screen, in screens, above and below.
+const EXTRA_SCREENS: f64 = 0.5;
+/// How close to the end (in rows) more history is asked for.
+const NEAR_END_ROWS: usize = 6;
+
+/// Columns and row height for a grid `width` pixels wide.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Layout {
+    pub cols: usize,
+    /// A cell's height plus the gap below it.
+    pub row: f64,
+}
+
+pub(super) fn layout(width: f64) -> Layout {
+    let cols = (((width + GAP) / (MIN_CELL + GAP)).floor() as usize).max(1);
+    let cell = ((width - GAP * (cols as f64 - 1.0)) / cols as f64).max(1.0);
+    Layout {
+        cols,
+        row: cell + GAP,
+    }
+}
+
+/// The rows `[start, end)` to have in the page (half a screen each side
+/// of what is seen) when the grid's top is
+/// `top` pixels above the screen's top (negative: below it) on a screen
+/// `screen` pixels high.
+pub(super) fn visible_rows(top: f64, screen: f64, row: f64, rows: usize) -> (usize, usize) {
+    if rows == 0 || row <= 0.0 {
+        return (0, 0);
+    }
+    let extra = screen * EXTRA_SCREENS;
+    let from = ((top - extra) / row).floor().max(0.0) as usize;
+    let to = ((top + screen + extra) / row).ceil().max(0.0) as usize;
+    (from.min(rows), to.min(rows).max(from.min(rows)))
+}
+
+#[component]
+pub(super) fn Grid(
+    entries: Memo<Vec<Entry>>,
+    /// The index to scroll to once that many pictures are there (a reload).
+    start_at: StoredValue<usize>,
+    /// The end is near: time to fetch more history.
+    near_end: Callback<()>,
+    /// The first picture on screen changed (for the page address).
+    scrolled: Callback<usize>,
+) -> impl IntoView {
+    let container = NodeRef::<leptos::html::Div>::new();
+    let shape = RwSignal::new(layout(600.0));
+    let rows = Memo::new(move |_| {
+        let cols = shape.with(|l| l.cols);
+        entries.with(Vec::len).div_ceil(cols)
+    });
+    let range = RwSignal::new((0usize, 0usize));
+    let measure = move || {
+        let Some(el) = container.get_untracked() else {
+            return;
+        };
+        let next = layout(el.client_width() as f64);
+        if shape.get_untracked() != next {
+            shape.set(next);
+        }
+    };
+    let update = move || {
+        let Some(el) = container.get_untracked() else {
+            return;
+        };
+        let rect = el.get_bounding_client_rect();
+        let screen = window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(800.0);
+        let Layout { cols, row } = shape.get_untracked();
+        let total = rows.get_untracked();
+        let next = visible_rows(-rect.top(), screen, row, total);
+        if range.get_untracked() != next {
+            range.set(next);
+        }
+        let first = ((-rect.top()).max(0.0) / row).floor() as usize * cols;
+        scrolled.run(first.min(entries.with_untracked(Vec::len)));
+        if next.1 + NEAR_END_ROWS >= total {
+            near_end.run(());
+        }
+    };
+    // Every scroll in the page (the window's, or a column's own), at most
+    // once a frame.
+    let queued = StoredValue::new(false);
+    let on_scroll = Closure::<dyn Fn()>::new(move || {
+        if queued.get_value() {
+            return;
+        }
+        queued.set_value(true);
+        request_animation_frame(move || {
+            queued.try_set_value(false);
+            update();
+        });
+    });
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(true);
+    options.set_passive(true);
+    let _ = document().add_event_listener_with_callback_and_add_event_listener_options(
+        "scroll",
+        on_scroll.as_ref().unchecked_ref(),
+        &options,
+    );
+    let on_scroll = send_wrapper::SendWrapper::new(on_scroll);
+    let resized = window_event_listener(leptos::ev::resize, move |_| {
+        measure();
+        update();
+    });
+    on_cleanup(move || {
+        resized.remove();
+        let _ = document().remove_event_listener_with_callback_and_bool(
+            "scroll",
+            on_scroll.as_ref().unchecked_ref(),
+            true,
+        );
+    });
+    // New pictures, another filter, another width: the window again.
+    Effect::new(move |_| {
+        rows.track();
+        shape.track();
+        request_animation_frame(move || {
+            measure();
+            update();
+        });
+    });
+    // Back where the user was before a reload, once the pictures are there.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let at = start_at.get_value();
+        if at == 0 {
+            return true;
+        }
+        if entries.with(Vec::len) <= at {
+            return false;
+        }
+        request_animation_frame(move || {
+            let Some(el) = container.get_untracked() else {
+                return;
+            };
+            let Layout { cols, row } = shape.get_untracked();
+            let offset = (at / cols) as f64 * row;
+            let html: &web_sys::HtmlElement = &el;
+            scroll_into(html, offset);
+        });
+        true
+    });
+
+    let visible = Memo::new(move |_| {
+        let (from, to) = range.get();
+        let cols = shape.with(|l| l.cols);
+        entries.with(|all| {
+            let end = (to * cols).min(all.len());
+            let start = (from * cols).min(end);
+            all[start..end]
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (start + i, e.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <div class="grid-window" node_ref=container
+            style:height=move || format!("{}px", rows.get() as f64 * shape.with(|l| l.row))>
+            <ul class="gallery"
+                style:transform=move || format!("translateY({}px)", range.with(|r| r.0) as f64 * shape.with(|l| l.row))
+                style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", shape.with(|l| l.cols))>
+                <For each=move || visible.get() key=|(_, e)| e.id() let:item>
+                    <Tile entry=item.1 index=item.0/>
+                </For>
+            </ul>
+        </div>
+    }
+}
+
+/// Scrolls whatever scrolls the grid so that `offset` pixels into `el` are
+/// at the top of what is seen.
+fn scroll_into(el: &web_sys::HtmlElement, offset: f64) {
+    let mut node = el.parent_element();
+    while let Some(parent) = node {
+        let scrolls = window()
+            .get_computed_style(&parent)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_property_value("overflow-y").ok())
+            .is_some_and(|o| o == "auto" || o == "scroll");
+        if scrolls && parent.scroll_height() > parent.client_height() {
+            let top = el.get_bounding_client_rect().top() - parent.get_bounding_client_rect().top()
+                + parent.scroll_top() as f64;
+            parent.set_scroll_top((top + offset) as i32);
+            return;
+        }
+        node = parent.parent_element();
+    }
+    let top = el.get_bounding_client_rect().top() + window().scroll_y().unwrap_or(0.0);
+    window().scroll_to_with_x_and_y(0.0, top + offset);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fill_the_width() {
+        assert_eq!(layout(104.0).cols, 1);
+        assert_eq!(layout(390.0 - 32.0).cols, 3);
+        let wide = layout(650.0);
+        assert_eq!(wide.cols, 5);
+        assert!((wide.row - ((650.0 - 4.0 * GAP) / 5.0 + GAP)).abs() < 1e-9);
+        assert_eq!(layout(0.0).cols, 1);
+    }
+
+    #[test]
+    fn the_window_is_a_screen_each_side_of_what_is_seen() {
+        // 100 px rows, 800 px screen, grid top at the screen's top.
+        assert_eq!(visible_rows(0.0, 800.0, 100.0, 1000), (0, 12));
+        // Scrolled 5,000 px into the grid: rows 46..62.
+        assert_eq!(visible_rows(5000.0, 800.0, 100.0, 1000), (46, 62));
+        // The grid still below the screen: only its first rows.
+        assert_eq!(visible_rows(-300.0, 800.0, 100.0, 1000), (0, 9));
+        // Past the end.
+        assert_eq!(visible_rows(1e6, 800.0, 100.0, 1000), (1000, 1000));
+        assert_eq!(visible_rows(0.0, 800.0, 100.0, 0), (0, 0));
+    }
+
+    #[test]
+    fn ten_thousand_pictures_keep_a_few_hundred_in_the_page() {
+        // A phone: 3 columns of 120 px rows, 844 px screen.
+        let (from, to) = visible_rows(600_000.0, 844.0, 120.0, 10_000 / 3 + 1);
+        assert!((to - from) * 3 < 300, "{from}..{to}");
+        // A wide desktop column: 10 columns, 110 px rows.
+        let (from, to) = visible_rows(100_000.0, 1200.0, 110.0, 1000);
+        assert!((to - from) * 10 < 300, "{from}..{to}");
+    }
+}

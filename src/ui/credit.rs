@@ -1,5 +1,6 @@
-//! Credit in sight: the balance in the header, each job's cost on its
-//! card, a batch's expected cost beside Generate.
+//! Credit in sight: the balance in the header, each job's cost in its
+//! picture's full view (and on the card of a job that ended without one),
+//! a batch's expected cost beside Generate.
 
 use leptos::prelude::*;
 

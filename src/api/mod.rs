@@ -102,6 +102,37 @@ pub fn normalize_base_url(input: &str) -> Result<String, BaseUrlProblem> {
     Ok(url.to_string())
 }
 
+/// The Kamiya API itself, which serves no pictures: nothing is asked of it
+/// at `/image/…`.
+const KAMIYA_API_ORIGIN: &str = "https://p0.kamiya.dev";
+
+/// Where a proxy in front of the API serves a picture of an image host
+/// that refuses this page (kamiya-proxy's `--image-host`, the Worker's
+/// `IMAGE_HOSTS`): `{base}/image/{host[:port]}{path}[?query]`. `None` when
+/// the base URL is the API itself or unusable, or the picture's URL is not
+/// plain http(s) (credentials in it are never passed on).
+pub fn picture_through_proxy(base_url: &str, image_url: &str) -> Option<String> {
+    let base = normalize_base_url(base_url).ok()?;
+    if base.eq_ignore_ascii_case(KAMIYA_API_ORIGIN) || !is_http_url(image_url) {
+        return None;
+    }
+    let rest = image_url.split_once("://")?.1;
+    let rest = rest.split('#').next().unwrap_or(rest);
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Some(format!("{base}/image/{authority}{path}"))
+}
+
 fn unusable(detail: impl std::fmt::Display) -> ApiError {
     ApiError::Setting(SettingProblem::Unusable(detail.to_string()))
 }

@@ -223,6 +223,9 @@ pub struct Situation {
     pub base_url: String,
     pub has_key: bool,
     pub online: bool,
+    /// The build's default API base URL (`KAMIYA_API_BASE`): the page's
+    /// policy lets it be called even over plain http.
+    pub build_api: String,
 }
 
 /// `scheme://host[:port]` of an http(s) URL.
@@ -319,7 +322,8 @@ pub fn assess(situation: &Situation, seen: &[(Probe, Seen)]) -> Assessment {
             Some(_) => {
                 let cause = if page_secure && api_plain {
                     Cause::MixedContent { page, api }
-                } else if api_plain && !is_loopback(&api) {
+                } else if api_plain && !is_loopback(&api) && api != origin_of(&situation.build_api)
+                {
                     Cause::PagePolicy { api }
                 } else {
                     Cause::Unreachable { api }
@@ -442,6 +446,7 @@ mod tests {
             base_url: base.into(),
             has_key: true,
             online: true,
+            build_api: API.into(),
         }
     }
 
@@ -632,6 +637,22 @@ mod tests {
         assert_eq!(
             cause(&a),
             Cause::PagePolicy {
+                api: "http://192.168.1.5:8787".into()
+            }
+        );
+        // Unless the build made it the default (its policy allows it):
+        // then nothing answers there.
+        s.build_api = "http://192.168.1.5:8787/".into();
+        let a = run(
+            &s,
+            &[
+                (Probe::CheckNetwork, Seen::Nothing),
+                (Probe::Opaque, Seen::Nothing),
+            ],
+        );
+        assert_eq!(
+            cause(&a),
+            Cause::Unreachable {
                 api: "http://192.168.1.5:8787".into()
             }
         );

@@ -47,6 +47,7 @@ impl AccountStore {
             base_url: settings.base_url_untracked(),
             has_key: settings.has_key_untracked(),
             online: window().navigator().on_line(),
+            build_api: crate::state::settings::DEFAULT_BASE_URL.into(),
         };
         // A base URL the client refuses is the checklist's "address" step;
         // the probes then never run.

@@ -210,7 +210,10 @@ fn KeyPlaceChoice(place: KeyPlace, id: &'static str, label: T) -> impl IntoView 
 /// Where a deployment's proxy guide is (`KAMIYA_PROXY_GUIDE` at build
 /// time, e.g. the repository's README#behind-a-proxy); without one, the
 /// messages name the guide's section.
-const PROXY_GUIDE: Option<&str> = option_env!("KAMIYA_PROXY_GUIDE");
+const PROXY_GUIDE: Option<&str> = match option_env!("KAMIYA_PROXY_GUIDE") {
+    Some(url) if !url.is_empty() => Some(url),
+    _ => None,
+};
 
 #[component]
 fn AccountStatus() -> impl IntoView {

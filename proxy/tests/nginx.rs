@@ -80,8 +80,10 @@ async fn start(upstream: &str) -> Nginx {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("kamiya.conf"), configuration(upstream, port, &dir)).unwrap();
     let d = dir.display();
+    // One process (no master): killing it ends nginx, where killing a
+    // master left its workers running on after the test.
     let main = format!(
-        "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\ndaemon off;\nevents {{}}\n\
+        "master_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\ndaemon off;\nevents {{}}\n\
          http {{\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fcgi;\n  \
          uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  access_log off;\n  \
          # Bodies stay in memory: workers may run as nobody, who cannot write here.\n  \

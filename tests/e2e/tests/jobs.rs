@@ -29,12 +29,25 @@ async fn ten_jobs_at_once_all_finish() {
     let about_jobs = || {
         api.requests()
             .iter()
-            .filter(|r| r.route != Some(kamiya_standin::Route::Details))
+            .filter(|r| r.route != Some(Route::Details))
             .count()
     };
     let settled = about_jobs();
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(about_jobs(), settled, "no timer left polling");
+    // The balance is read again as jobs finish, but at most once per 5 s
+    // for all ten (the first read is Check connection's).
+    let reads: Vec<u64> = api
+        .requests()
+        .iter()
+        .filter(|r| r.route == Some(Route::Details) && r.method == "GET")
+        .map(|r| r.at_ms)
+        .collect();
+    assert!(reads.len() >= 2, "read again after jobs: {reads:?}");
+    assert!(
+        reads.windows(2).all(|w| w[1] - w[0] >= 4_500),
+        "at most one read per 5 s: {reads:?}"
+    );
     let hashids = stored_hashids(&h).await;
     assert_eq!(hashids.len(), 10);
     let unique: std::collections::HashSet<&String> = hashids.iter().collect();

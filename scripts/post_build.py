@@ -109,7 +109,11 @@ def main():
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
     hashes = [base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() for s in inline]
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(hashes)}">'
-    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n  ' + meta, 1)
+    # After the charset, which must come first. Trunk's minifier (release
+    # builds) drops the quotes: `<meta charset=utf-8>`.
+    html, found = re.subn(r'(<meta charset="?utf-8"?>)', lambda m: m.group(1) + meta, html, count=1, flags=re.I)
+    if not found:
+        sys.exit("post_build.py: no <meta charset> in index.html to put the CSP after")
     with open(path, "w", encoding="utf-8") as f:
         f.write(html)
     write_service_worker(staging)

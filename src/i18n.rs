@@ -203,6 +203,7 @@ texts! {
     FixFields => "Fix the marked fields; nothing was sent.", "请修正标出的项目；尚未提交。";
     Queued => "Jobs added:", "已添加任务：";
     Jobs => "Jobs", "任务";
+    NothingInProgress => "Nothing in progress. Finished pictures are in the gallery.", "没有进行中的任务。完成的图片在图库中。";
     NoJobs => "No jobs yet. Fill in the form and press Generate.", "还没有任务。填写表单后点击“生成”。";
     GeneratedImage => "Generated image", "生成的图片";
     Retrying => "Retrying:", "正在重试：";
@@ -215,6 +216,10 @@ texts! {
     DropCopy => "Remove the copy from this device", "删除此设备上的副本";
     Keeping => "Keeping a copy…", "正在保存副本…";
     Kept => "A copy is kept on this device.", "已在此设备保存副本。";
+    KeepNew => "Keep a copy of every new picture on this device", "在此设备保存每张新图片的副本";
+    KeepNewHint => "Kept pictures still show when the image host has deleted them, and offline. They use this device's storage.", "保存的副本在图片服务器删除图片后或离线时仍可显示，会占用此设备的存储空间。";
+    KeptSummary => "Pictures kept: {0}. This site uses {1} of the {2} the browser allows it.", "已保存 {0} 张图片。本站已用 {1}，浏览器允许本站使用 {2}。";
+    KeptCount => "Pictures kept: {0}.", "已保存 {0} 张图片。";
     CopyDropped => "The copy on this device was removed.", "已删除此设备上的副本。";
     KeepUnreadable => "Could not keep a copy: the image host does not let this page read the picture (CORS), or did not answer.", "无法保存副本：图片服务器不允许本页面读取图片（CORS），或没有回应。";
     KeepFull => "Could not keep a copy: the browser's storage is full.", "无法保存副本：浏览器存储空间已满。";
@@ -268,9 +273,11 @@ texts! {
     OldestFirst => "Oldest first", "最早在前";
     Select => "Select", "选择";
     PictureCount => "{0} pictures", "{0} 张图片";
+    OnePicture => "1 picture", "1 张图片";
     MatchCount => "{0} of {1} pictures match", "{1} 张图片中有 {0} 张符合";
     NoMatches => "No picture matches.", "没有符合条件的图片。";
     RemovedCount => "{0} pictures removed.", "已删除 {0} 张图片。";
+    RemovedOne => "1 picture removed.", "已删除 1 张图片。";
     Undo => "Undo", "撤销";
     SelectPicture => "Select", "选择";
     Made => "Made", "生成时间";

@@ -251,6 +251,23 @@ pub fn unique_names(names: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// A storage size for people: whole megabytes, or gigabytes with one
+/// decimal from 1 GB (integer arithmetic: no float formatting in the build).
+pub fn size_words(bytes: f64) -> String {
+    const MB: u64 = 1_000_000;
+    let bytes = if bytes.is_finite() && bytes > 0.0 {
+        bytes as u64
+    } else {
+        0
+    };
+    if bytes >= 1000 * MB {
+        let tenths = (bytes + 50 * MB) / (100 * MB);
+        format!("{}.{} GB", tenths / 10, tenths % 10)
+    } else {
+        format!("{} MB", bytes.div_ceil(MB))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,5 +394,16 @@ mod tests {
             ]),
             ["a.jpg", "a-2.jpg", "b.jpg", "a-3.jpg"]
         );
+    }
+
+    #[test]
+    fn sizes_read_as_megabytes_then_gigabytes() {
+        assert_eq!(size_words(0.0), "0 MB");
+        assert_eq!(size_words(1.0), "1 MB");
+        assert_eq!(size_words(2_500_000.0), "3 MB");
+        assert_eq!(size_words(999_000_000.0), "999 MB");
+        assert_eq!(size_words(1_000_000_000.0), "1.0 GB");
+        assert_eq!(size_words(12_345_000_000.0), "12.3 GB");
+        assert_eq!(size_words(f64::NAN), "0 MB");
     }
 }

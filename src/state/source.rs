@@ -1,19 +1,24 @@
 //! The image2image source: decoded in the page, fitted to the chosen size
 //! on a canvas, encoded as a data URL under the size cap. Kept in memory
 //! only: megabytes do not belong in localStorage.
+//!
+//! Fitting and encoding a large photo takes long (about 100 ms on a phone),
+//! so it happens only when the source, the size or the fit changes, and off
+//! the main thread where the browser can: `assets/encode.js` in a worker,
+//! with an `OffscreenCanvas`. Elsewhere the same script runs in the page,
+//! one step per task. Either way the result is the data URL that the
+//! preview shows and that is sent.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap};
+use web_sys::{Blob, ImageBitmap};
 
 use crate::domain::fit::{self, FitMode, SourceProblem, MAX_SOURCE_BYTES};
 use crate::domain::probe;
-
 /// Files larger than this are not even read.
 const MAX_FILE_BYTES: f64 = 60.0 * 1024.0 * 1024.0;
-const JPEG_QUALITIES: [f64; 5] = [0.92, 0.85, 0.75, 0.65, 0.5];
 
 /// Why a picture cannot be the source.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,13 +56,37 @@ pub struct Prepared {
     pub alpha_dropped: bool,
 }
 
+/// What one encoding is for: the source (by generation), the output size
+/// and the fit.
+#[derive(Clone, Copy, PartialEq)]
+struct Target {
+    generation: u32,
+    width: u32,
+    height: u32,
+    mode: FitMode,
+}
+
+/// The decoded source, and what it is to be encoded for.
+#[derive(Default)]
+struct Held {
+    bitmap: Option<ImageBitmap>,
+    /// Counts the sources loaded, so that an encoding of an earlier one is
+    /// never shown.
+    generation: u32,
+    /// The newest target asked for; the encoding loop works until what it
+    /// has done is this.
+    wanted: Option<Target>,
+}
+
 #[derive(Clone, Copy)]
 pub struct SourceStore {
-    bitmap: StoredValue<Option<ImageBitmap>, LocalStorage>,
+    held: StoredValue<Held, LocalStorage>,
     pub info: RwSignal<Option<SourceInfo>>,
     pub prepared: RwSignal<Option<Prepared>>,
     pub error: RwSignal<Option<SourceError>>,
     pub busy: RwSignal<bool>,
+    /// An encoding is under way: `prepared` may be for the previous size.
+    pub encoding: RwSignal<bool>,
 }
 
 impl Default for SourceStore {
@@ -66,19 +95,30 @@ impl Default for SourceStore {
     }
 }
 
+impl Held {
+    fn forget_target(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        self.wanted = None;
+    }
+}
+
 impl SourceStore {
     pub fn new() -> SourceStore {
         SourceStore {
-            bitmap: StoredValue::new_local(None),
+            held: StoredValue::new_local(Held::default()),
             info: RwSignal::new(None),
             prepared: RwSignal::new(None),
             error: RwSignal::new(None),
             busy: RwSignal::new(false),
+            encoding: RwSignal::new(false),
         }
     }
 
     pub fn clear(&self) {
-        self.bitmap.set_value(None);
+        self.held.update_value(|h| {
+            h.forget_target();
+            h.bitmap = None;
+        });
         self.info.set(None);
         self.prepared.set(None);
         self.error.set(None);
@@ -109,7 +149,10 @@ impl SourceStore {
                         height: bitmap.height(),
                         may_have_alpha,
                     };
-                    self.bitmap.try_set_value(Some(bitmap));
+                    self.held.try_update_value(|h| {
+                        h.forget_target();
+                        h.bitmap = Some(bitmap);
+                    });
                     self.prepared.try_set(None);
                     self.info.try_set(Some(info));
                 }
@@ -147,26 +190,74 @@ impl SourceStore {
         });
     }
 
-    /// Draws the source at the output size and encodes it; the result is
-    /// what the preview shows and what is sent.
-    pub fn prepare(&self, width: u32, height: u32, mode: FitMode) {
-        let Some(info) = self.info.get_untracked() else {
-            return;
-        };
-        let result = self.bitmap.with_value(|b| {
-            b.as_ref()
-                .map(|bitmap| encode(bitmap, &info, width, height, mode))
+    /// Fits the source to the output size and encodes it, in the
+    /// background; the result is what the preview shows and what is sent.
+    /// Asking again for what was last asked does nothing.
+    pub fn prepare(self, width: u32, height: u32, mode: FitMode) {
+        let asked = self.held.try_update_value(|h| {
+            let target = Target {
+                generation: h.generation,
+                width,
+                height,
+                mode,
+            };
+            let new = h.bitmap.is_some() && h.wanted != Some(target);
+            if new {
+                h.wanted = Some(target);
+            }
+            new
         });
-        match result {
-            Some(Ok(p)) => {
-                self.prepared.set(Some(p));
-                self.error.set(None);
+        if asked != Some(true) {
+            return;
+        }
+        if self.encoding.get_untracked() {
+            // The running loop takes the new target when its step is done.
+            return;
+        }
+        self.encoding.set(true);
+        spawn_local(async move {
+            let wanted = move || {
+                self.held
+                    .try_with_value(|h| h.wanted.zip(h.bitmap.clone()))
+                    .flatten()
+            };
+            while let Some((target, bitmap)) = wanted() {
+                let Some(info) = self.info.try_get_untracked().flatten() else {
+                    break;
+                };
+                let (result, worked) = encode(&bitmap, &info, target).await;
+                if wanted().map(|w| w.0) != Some(target) {
+                    continue;
+                }
+                // A performance mark per encoding, and where it ran: for the
+                // tests and the benchmark.
+                if let Some(p) = window().performance() {
+                    let _ = p.mark(if worked {
+                        "kamiya-source-encoded-in-worker"
+                    } else {
+                        "kamiya-source-encoded-in-page"
+                    });
+                }
+                match result {
+                    Ok(p) => {
+                        self.prepared.try_set(Some(p));
+                        self.error.try_set(None);
+                    }
+                    Err(e) => {
+                        self.prepared.try_set(None);
+                        self.error.try_set(Some(e));
+                    }
+                }
+                break;
             }
-            Some(Err(e)) => {
-                self.prepared.set(None);
-                self.error.set(Some(e));
-            }
-            None => {}
+            self.encoding.try_set(false);
+        });
+    }
+
+    /// Waits for an encoding under way to end.
+    pub async fn settled(self) {
+        while self.encoding.try_get_untracked() == Some(true) {
+            gloo_timers::future::TimeoutFuture::new(16).await;
         }
     }
 }
@@ -203,76 +294,135 @@ async fn decode(blob: &Blob) -> Result<(ImageBitmap, bool), SourceError> {
     Ok((bitmap, may_have_alpha))
 }
 
-fn canvas(width: u32, height: u32) -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
-    let canvas: HtmlCanvasElement = document().create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_width(width);
-    canvas.set_height(height);
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    Some((canvas, ctx))
+thread_local! {
+    /// The encoding worker, made on first use; `None` inside once it turned
+    /// out unusable here, so the page encodes from then on.
+    static WORKER: std::cell::RefCell<Option<Option<web_sys::Worker>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
-fn encode(
+/// Fits and encodes in `assets/encode.js`: in its worker if the browser has
+/// `OffscreenCanvas` (feature detection on the page), else in the page.
+const ENCODER: &str = "encode.js";
+
+fn worker() -> Option<web_sys::Worker> {
+    WORKER.with_borrow_mut(|w| {
+        w.get_or_insert_with(|| {
+            let window = window();
+            let has = |name: &str| js_sys::Reflect::has(&window, &name.into()).unwrap_or(false);
+            if !(has("OffscreenCanvas") && has("Worker")) {
+                return None;
+            }
+            web_sys::Worker::new(ENCODER).ok()
+        })
+        .clone()
+    })
+}
+
+/// The worker's answer; `None` if it could not start (its file missing,
+/// say) or could not do the job, and then the page is used from now on.
+async fn in_worker(worker: &web_sys::Worker, job: &js_sys::Array) -> Option<JsValue> {
+    let answer = js_sys::Promise::new(&mut |resolve, reject| {
+        worker.set_onmessage(Some(&resolve));
+        worker.set_onerror(Some(&reject));
+    });
+    let answer = match worker.post_message(job) {
+        Ok(()) => JsFuture::from(answer).await.ok(),
+        Err(_) => None,
+    }
+    .map(|ev| ev.unchecked_into::<web_sys::MessageEvent>().data())
+    .filter(|a| !a.is_null());
+    if answer.is_none() {
+        WORKER.set(Some(None));
+    }
+    answer
+}
+
+/// The same in the page: `encode.js` loaded as a script, once.
+async fn in_page(job: &js_sys::Array) -> Option<JsValue> {
+    let window = window();
+    let name = JsValue::from_str("kamiyaFitAndEncode");
+    if !js_sys::Reflect::has(&window, &name).unwrap_or(false) {
+        let script = document().create_element("script").ok()?;
+        script.set_attribute("src", ENCODER).ok()?;
+        let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+            let _ = script.add_event_listener_with_callback("load", &resolve);
+            let _ = script.add_event_listener_with_callback("error", &reject);
+        });
+        document().head()?.append_child(&script).ok()?;
+        JsFuture::from(loaded).await.ok()?;
+    }
+    let run: js_sys::Function = js_sys::Reflect::get(&window, &name).ok()?.dyn_into().ok()?;
+    let answer = run.call1(&JsValue::NULL, job).ok()?;
+    JsFuture::from(js_sys::Promise::resolve(&answer))
+        .await
+        .ok()
+        .filter(|a| !a.is_null())
+}
+
+/// Fits and encodes the source for `target`; also says whether the worker
+/// did it.
+async fn encode(
     bitmap: &ImageBitmap,
     info: &SourceInfo,
-    width: u32,
-    height: u32,
-    mode: FitMode,
-) -> Result<Prepared, SourceError> {
-    let placement =
-        fit::place(info.width, info.height, width, height, mode).ok_or(SourceError::Broken)?;
-    let (canvas, ctx) = canvas(width, height).ok_or(SourceError::Broken)?;
-    let draw = |ctx: &CanvasRenderingContext2d| {
-        let (s, d) = (placement.src, placement.dst);
-        ctx.draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-            bitmap, s.x, s.y, s.w, s.h, d.x, d.y, d.w, d.h,
-        )
-        .map_err(|_| SourceError::Broken)
-    };
-    draw(&ctx)?;
-    let made = |data_url, bytes, png, reduced, alpha_dropped| Prepared {
-        data_url,
-        bytes,
+    target: Target,
+) -> (Result<Prepared, SourceError>, bool) {
+    let Target {
         width,
         height,
-        png,
-        reduced,
-        alpha_dropped,
+        mode,
+        ..
+    } = target;
+    let Some(at) = fit::place(info.width, info.height, width, height, mode) else {
+        return (Err(SourceError::Broken), false);
     };
-    let transparent = info.may_have_alpha && has_transparency(&ctx, width, height);
-    let mut alpha_dropped = false;
-    if transparent {
-        let url = canvas
-            .to_data_url_with_type("image/png")
-            .map_err(|_| SourceError::Broken)?;
-        let bytes = fit::data_url_size(&url);
-        if bytes <= MAX_SOURCE_BYTES {
-            return Ok(made(url, bytes, true, false, false));
-        }
-        alpha_dropped = true;
+    let job = js_sys::Array::of1(bitmap);
+    let (s, d) = (at.src, at.dst);
+    for n in [
+        f64::from(width),
+        f64::from(height),
+        s.x,
+        s.y,
+        s.w,
+        s.h,
+        d.x,
+        d.y,
+        d.w,
+        d.h,
+    ] {
+        job.push(&n.into());
     }
-    // JPEG has no transparency: padding and clear areas become black, as a
-    // fixed colour the server can paint over.
-    let (canvas, ctx) = self::canvas(width, height).ok_or(SourceError::Broken)?;
-    ctx.set_fill_style_str("#000");
-    ctx.fill_rect(0.0, 0.0, width as f64, height as f64);
-    draw(&ctx)?;
-    let mut smallest = usize::MAX;
-    for (i, q) in JPEG_QUALITIES.iter().enumerate() {
-        let url = canvas
-            .to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(*q))
-            .map_err(|_| SourceError::Broken)?;
-        let bytes = fit::data_url_size(&url);
-        if bytes <= MAX_SOURCE_BYTES {
-            return Ok(made(url, bytes, false, i > 0, alpha_dropped));
-        }
-        smallest = smallest.min(bytes);
+    job.push(&info.may_have_alpha.into());
+    job.push(&(MAX_SOURCE_BYTES as f64).into());
+    let mut answer = None;
+    let mut worked = false;
+    if let Some(worker) = worker() {
+        answer = in_worker(&worker, &job).await;
+        worked = answer.is_some();
     }
-    Err(SourceError::TooLargeToSend(smallest))
-}
-
-fn has_transparency(ctx: &CanvasRenderingContext2d, width: u32, height: u32) -> bool {
-    let Ok(data) = ctx.get_image_data(0.0, 0.0, width as f64, height as f64) else {
-        return false;
+    if answer.is_none() {
+        answer = in_page(&job).await;
+    }
+    let result = match answer {
+        None => Err(SourceError::Broken),
+        Some(a) => match a.as_f64() {
+            Some(smallest) => Err(SourceError::TooLargeToSend(smallest as usize)),
+            None => {
+                let a = js_sys::Array::from(&a);
+                match a.get(0).as_string() {
+                    Some(data_url) => Ok(Prepared {
+                        bytes: fit::data_url_size(&data_url),
+                        data_url,
+                        width,
+                        height,
+                        png: a.get(1).is_truthy(),
+                        reduced: a.get(2).is_truthy(),
+                        alpha_dropped: a.get(3).is_truthy(),
+                    }),
+                    None => Err(SourceError::Broken),
+                }
+            }
+        },
     };
-    data.data().0.iter().skip(3).step_by(4).any(|&a| a < 255)
+    (result, worked)
 }

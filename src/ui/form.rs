@@ -169,6 +169,16 @@ fn Form(config: ImageConfig) -> impl IntoView {
         match draft.draft.with_untracked(|d| d.validate(&c)) {
             Ok(template) => {
                 let image = if template.request.kind == JobType::Image2Image {
+                    if source.encoding.get_untracked() {
+                        // The source is being fitted to a new size: submit
+                        // again once what will be sent matches the form.
+                        let form: web_sys::HtmlFormElement = event_target(&ev);
+                        leptos::task::spawn_local(async move {
+                            source.settled().await;
+                            let _ = form.request_submit();
+                        });
+                        return;
+                    }
                     match source.prepared.get_untracked() {
                         Some(p) => Some(p.data_url),
                         None => {

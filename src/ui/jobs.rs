@@ -84,7 +84,11 @@ pub fn JobList() -> impl IntoView {
             <h2 id="jobs-title">{T::Jobs.tr()}</h2>
             {move || problem().map(|text| view! { <p class="notice warn" role="status">{text}</p> })}
             <Show when=move || jobs.first_screen_ready() && ids.with(Vec::is_empty)>
-                <p class="hint">{T::NoJobs.tr()}</p>
+                <p class="hint">{move || if jobs.with_lists(|l| l.pictures.is_empty()) {
+                    T::NoJobs.get(lang.get())
+                } else {
+                    T::NothingInProgress.get(lang.get())
+                }}</p>
             </Show>
             <ul class="jobs" on:focusin=track_focus>
                 <For each=move || ids.get() key=|id| id.clone() let:id>

@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use super::common::format_credit;
 use super::words::{self, Describe};
 use crate::domain::connection::{Mark, STEPS};
+use crate::domain::gallery::size_words;
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::account::{AccountStore, CheckState};
 use crate::state::config::ConfigStore;
 use crate::state::credit::CreditStore;
+use crate::state::jobs::{storage_estimate, JobStore};
 use crate::state::notify::{self, Permission};
 use crate::state::settings::{KeyPlace, SettingsStore};
 
@@ -146,6 +148,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 <p id="max-in-flight-help" class="hint">{T::MaxInFlightHint.tr()}</p>
             </div>
             <NotifyChoice/>
+            <KeepChoice/>
             <Show when=move || settings.save_problem.get().is_some()>
                 <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
             </Show>
@@ -187,6 +190,54 @@ fn NotifyChoice() -> impl IntoView {
                 {if p == Permission::Unsupported { T::NotifyUnsupported.tr()() } else { T::NotifyBlocked.tr()() }}
             </p>
         })}
+    }
+}
+
+/// Copies of every new picture on this device, and what they take.
+#[component]
+fn KeepChoice() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let jobs = expect_context::<JobStore>();
+    let lang = use_lang();
+    // Counted when the settings open and when the choice changes; the
+    // estimate is the browser's, for the whole site.
+    let counted = RwSignal::new(None::<(usize, Option<(f64, f64)>)>);
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            let kept = jobs.kept_count();
+            counted.try_set(Some((kept, storage_estimate().await)));
+        });
+    };
+    let summary = move || {
+        counted.get().map(|(kept, estimate)| match estimate {
+            Some((used, quota)) => {
+                T::KeptSummary.fill(lang.get(), &[&kept, &size_words(used), &size_words(quota)])
+            }
+            None => T::KeptCount.fill(lang.get(), &[&kept]),
+        })
+    };
+    // Again as pictures arrive (the archive is read after this shows) or go.
+    let pictures = Memo::new(move |_| jobs.with_lists(|l| l.pictures.len()));
+    Effect::new(move |_| {
+        // (Read, not `track()`: a memo nobody read has not subscribed to
+        // its sources yet, so tracking it alone never fires.)
+        let _ = pictures.get();
+        jobs.track_copies();
+        refresh();
+    });
+    view! {
+        <div class="choice">
+            <input type="checkbox" id="keep-new" aria-describedby="keep-new-help"
+                prop:checked=move || settings.keep_new()
+                on:change=move |ev| {
+                    settings.set_keep_new(event_target_checked(&ev));
+                    refresh();
+                }/>
+            <label for="keep-new">{T::KeepNew.tr()}</label>
+        </div>
+        <p id="keep-new-help" class="hint">
+            {T::KeepNewHint.tr()} " " {summary}
+        </p>
     }
 }
 

@@ -64,7 +64,9 @@ pub fn SourcePicker(#[prop(into)] missing: Signal<bool>) -> impl IntoView {
         })
     };
 
-    // Fit again whenever the source, the size or the fit mode changes.
+    // Fit again whenever the source, the size or the fit mode changes. This
+    // runs on every edit of the draft; `prepare` ignores a target it was
+    // given already, so typing in other fields encodes nothing.
     Effect::new(move |_| {
         let loaded = source.info.with(Option::is_some);
         let (w, h, fit_mode) = draft.draft.with(|d| {

@@ -382,10 +382,16 @@ impl Archive {
 
     /// Stores the copy of a picture the user keeps on this device.
     pub async fn put_picture(&self, id: &JobId, blob: &web_sys::Blob) -> Result<(), IdbError> {
+        // Bytes, not the Blob itself: WebKit refuses Blobs in IndexedDB in
+        // private windows (and in automation); an ArrayBuffer goes anywhere.
+        let bytes = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+            .await
+            .map_err(|_| IdbError::Unavailable)?;
         let tx = self.tx(&[PICTURES], true)?;
         let record = js_sys::Object::new();
         set(&record, "id", &JsValue::from_str(id.as_str()));
-        set(&record, "blob", blob);
+        set(&record, "bytes", &bytes);
+        set(&record, "type", &JsValue::from_str(&blob.type_()));
         store(&tx, PICTURES)?
             .put(&record)
             .map_err(IdbError::from_js)?;
@@ -399,9 +405,23 @@ impl Archive {
             .get(&JsValue::from_str(id.as_str()))
             .map_err(|_| IdbError::Unavailable)?;
         let value = idb::result(&request).await?;
-        Ok(js_sys::Reflect::get(&value, &"blob".into())
+        let Some(bytes) = js_sys::Reflect::get(&value, &"bytes".into())
             .ok()
-            .and_then(|b| b.dyn_into::<web_sys::Blob>().ok()))
+            .filter(|b| b.is_instance_of::<js_sys::ArrayBuffer>())
+        else {
+            return Ok(None);
+        };
+        let kind = js_sys::Reflect::get(&value, &"type".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(&kind);
+        Ok(web_sys::Blob::new_with_buffer_source_sequence_and_options(
+            &js_sys::Array::of1(&bytes),
+            &options,
+        )
+        .ok())
     }
 
     pub async fn drop_picture(&self, id: &JobId) -> Result<(), IdbError> {

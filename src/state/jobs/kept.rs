@@ -102,6 +102,7 @@ impl JobStore {
         }
         ask_for_persistence();
         self.change(id, |j| j.kept = true).await;
+        self.copies.notify();
         Ok(())
     }
 
@@ -111,6 +112,7 @@ impl JobStore {
         self.spawn(async move {
             let _ = self.archive.drop_picture(&id).await;
             self.change(&id, |j| j.kept = false).await;
+            self.copies.notify();
         });
     }
 
@@ -124,6 +126,23 @@ impl JobStore {
     pub async fn kept_picture_url(self, id: &JobId) -> Option<String> {
         let blob = self.kept_blob(id).await?;
         web_sys::Url::create_object_url_with_blob(&blob).ok()
+    }
+
+    /// Subscribes the caller to copies kept or let go here.
+    pub fn track_copies(self) {
+        self.copies.track();
+    }
+
+    /// How many pictures have a copy on this device (untracked: counted
+    /// when asked; [`JobStore::track_copies`] says when to ask again).
+    pub fn kept_count(self) -> usize {
+        self.jobs
+            .try_with_value(|all| {
+                all.values()
+                    .filter(|s| s.try_with_untracked(|j| j.kept).unwrap_or(false))
+                    .count()
+            })
+            .unwrap_or(0)
     }
 
     /// A picture of ours just finished: keep it if the user keeps every

@@ -116,6 +116,8 @@ pub struct JobStore {
     /// lives as long as the store, not as long as the view that asked for
     /// the job (a form rebuilt when the config reloads disposed them).
     owner: StoredValue<Option<Owner>>,
+    /// A copy was kept or let go (for counts of kept pictures).
+    copies: Trigger,
 }
 
 /// A future that is dropped, without running further, once its store is
@@ -171,6 +173,7 @@ impl JobStore {
             attention: Attention::new(),
             alive: StoredValue::new_local(Rc::new(Cell::new(true))),
             owner: StoredValue::new(Owner::current()),
+            copies: Trigger::new(),
         };
         channel::subscribe(JOBS_TOPIC, move |msg: JobsMsg| store.on_message(msg));
         // A new key (typed here or in another tab) ends a "refused" pause.

@@ -118,6 +118,13 @@ pub(super) fn Grid(
         on_scroll.as_ref().unchecked_ref(),
         &options,
     );
+    // The page above the grid grows and shrinks without a scroll (a job
+    // added, a section unfolded): the grid moves, so look again.
+    let observer = web_sys::ResizeObserver::new(on_scroll.as_ref().unchecked_ref()).ok();
+    if let (Some(observer), Some(body)) = (&observer, document().body()) {
+        observer.observe(&body);
+    }
+    let observer = send_wrapper::SendWrapper::new(observer);
     let on_scroll = send_wrapper::SendWrapper::new(on_scroll);
     let resized = window_event_listener(leptos::ev::resize, move |_| {
         measure();
@@ -125,6 +132,9 @@ pub(super) fn Grid(
     });
     on_cleanup(move || {
         resized.remove();
+        if let Some(observer) = observer.as_ref() {
+            observer.disconnect();
+        }
         let _ = document().remove_event_listener_with_callback_and_bool(
             "scroll",
             on_scroll.as_ref().unchecked_ref(),
@@ -133,7 +143,7 @@ pub(super) fn Grid(
     });
     // New pictures, another filter, another width: the window again.
     Effect::new(move |_| {
-        rows.track();
+        let _ = rows.get();
         shape.track();
         request_animation_frame(move || {
             measure();
@@ -170,11 +180,7 @@ pub(super) fn Grid(
         entries.with(|all| {
             let end = (to * cols).min(all.len());
             let start = (from * cols).min(end);
-            all[start..end]
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (start + i, e.clone()))
-                .collect::<Vec<_>>()
+            all[start..end].to_vec()
         })
     });
     view! {
@@ -183,8 +189,8 @@ pub(super) fn Grid(
             <ul class="gallery"
                 style:transform=move || format!("translateY({}px)", range.with(|r| r.0) as f64 * shape.with(|l| l.row))
                 style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", shape.with(|l| l.cols))>
-                <For each=move || visible.get() key=|(_, e)| e.id() let:item>
-                    <Tile entry=item.1 index=item.0/>
+                <For each=move || visible.get() key=Entry::id let:entry>
+                    <Tile entry=entry/>
                 </For>
             </ul>
         </div>

@@ -75,7 +75,7 @@ pub(super) struct GalleryCtx {
     pub selecting: RwSignal<bool>,
     pub selected: RwSignal<HashSet<JobId>>,
     /// The last picture picked without Shift: where a Shift range starts.
-    pub anchor: StoredValue<Option<usize>>,
+    pub anchor: StoredValue<Option<JobId>>,
     /// Pictures that just finished, highlighted for a while.
     pub fresh: RwSignal<HashSet<JobId>>,
     pub focus_request: RwSignal<Option<JobId>>,
@@ -88,31 +88,27 @@ impl GalleryCtx {
         self.open.set(Some(id));
     }
 
-    /// Selects or unselects the picture at `index`; with `range`, every
-    /// picture from the last one picked to it.
-    pub fn toggle(&self, index: usize, range: bool) {
+    /// Selects or unselects one picture; with `range`, every picture from
+    /// the last one picked to it, as the grid shows them now (tiles keep
+    /// their place in the list only until a picture arrives or goes).
+    pub fn toggle(&self, id: JobId, range: bool) {
+        let anchor = self.anchor.get_value().filter(|_| range);
         let ids: Vec<JobId> = self.entries.with_untracked(|all| {
-            let anchor = self.anchor.get_value().filter(|_| range);
-            let (from, to) = match anchor {
-                Some(a) => (a.min(index), a.max(index)),
-                None => (index, index),
-            };
-            all.get(from..=to.min(all.len().saturating_sub(1)))
-                .map(|s| s.iter().map(Entry::id).collect())
-                .unwrap_or_default()
+            let at = |id: &JobId| all.iter().position(|e| &e.id() == id);
+            match (anchor.as_ref().and_then(at), at(&id)) {
+                (Some(a), Some(b)) => all[a.min(b)..=a.max(b)].iter().map(Entry::id).collect(),
+                _ => vec![id.clone()],
+            }
         });
-        let Some(target) = self.entries.with_untracked(|a| a.get(index).map(Entry::id)) else {
-            return;
-        };
         self.selected.update(|s| {
-            if range {
+            if anchor.is_some() {
                 s.extend(ids);
-            } else if !s.remove(&target) {
-                s.insert(target);
+            } else if !s.remove(&id) {
+                s.insert(id.clone());
             }
         });
         if !range {
-            self.anchor.set_value(Some(index));
+            self.anchor.set_value(Some(id));
         }
     }
 }
@@ -364,7 +360,10 @@ pub fn Gallery() -> impl IntoView {
     let count = move || {
         let (shown, all) = (ctx.entries.with(Vec::len), total.get());
         if query.with(Query::is_default) {
-            T::PictureCount.fill(lang.get(), &[&shown])
+            match shown {
+                1 => T::OnePicture.get(lang.get()).to_string(),
+                _ => T::PictureCount.fill(lang.get(), &[&shown]),
+            }
         } else {
             T::MatchCount.fill(lang.get(), &[&shown, &all])
         }
@@ -467,7 +466,10 @@ pub fn Gallery() -> impl IntoView {
             </Show>
             {move || undo.removed.with(|r| r.as_ref().map(Vec::len)).map(|n| view! {
                 <div class="notice" role="status">
-                    <span>{T::RemovedCount.fill(lang.get(), &[&n])}</span>" "
+                    <span>{match n {
+                        1 => T::RemovedOne.get(lang.get()).to_string(),
+                        _ => T::RemovedCount.fill(lang.get(), &[&n]),
+                    }}</span>" "
                     <button type="button" class="secondary" on:click=move |_| undo.undo(jobs)>{T::Undo.tr()}</button>
                 </div>
             })}

@@ -15,7 +15,7 @@ use crate::state::jobs::JobStore;
 const HOLD_MS: u32 = 500;
 
 #[component]
-pub(super) fn Tile(entry: Entry, index: usize) -> impl IntoView {
+pub(super) fn Tile(entry: Entry) -> impl IntoView {
     let jobs = expect_context::<JobStore>();
     let ctx = expect_context::<GalleryCtx>();
     let lang = use_lang();
@@ -58,7 +58,7 @@ pub(super) fn Tile(entry: Entry, index: usize) -> impl IntoView {
         hold.set_value(Some(Timeout::new(HOLD_MS, move || {
             held.set_value(true);
             ctx.selecting.set(true);
-            ctx.toggle(index, false);
+            ctx.toggle(id.get_value(), false);
         })));
     };
     let end_hold = move |_| hold.set_value(None);
@@ -90,7 +90,7 @@ pub(super) fn Tile(entry: Entry, index: usize) -> impl IntoView {
                 }>
                 <label class="tile-pick">
                     <input type="checkbox" aria-label=pick_label prop:checked=move || selected.get()
-                        on:click=move |ev| ctx.toggle(index, ev.shift_key())/>
+                        on:click=move |ev| ctx.toggle(id.get_value(), ev.shift_key())/>
                     <Picture job=job alt=String::new() lazy=true retry=false class="tile-img"/>
                 </label>
             </Show>

@@ -160,7 +160,18 @@ pub async fn cdp(h: &Harness, cmd: &'static str, params: serde_json::Value) -> s
 /// newest is "archived picture {n-1}". The app must have opened the
 /// archive once (it creates it).
 pub async fn seed_archive(h: &Harness, n: usize) {
-    let done = h.eval_with(SEED_ARCHIVE, vec![serde_json::json!(n)]).await;
+    seed_archive_with_images(h, n, "https://cdn.invalid/{i}.jpg").await;
+}
+
+/// Like [`seed_archive`], each picture's URL made from `image_url` with
+/// `{i}` replaced by its number (real pictures, for the bench).
+pub async fn seed_archive_with_images(h: &Harness, n: usize, image_url: &str) {
+    let done = h
+        .eval_with(
+            SEED_ARCHIVE,
+            vec![serde_json::json!(n), serde_json::json!(image_url)],
+        )
+        .await;
     assert_eq!(done.as_u64(), Some(n as u64), "archive seeded");
 }
 
@@ -179,7 +190,7 @@ const SEED_ARCHIVE: &str = r#"new Promise((resolve, reject) => {
           negativePrompts: 'lowres, bad anatomy, bad hands, text, error, missing fingers, extra digit, fewer digits, cropped, worst quality, low quality, normal quality, jpeg artifacts, signature, watermark, username, blurry',
           step: 28, cfg: 12, seed: i, sampling: 'DPM++ 2M Karras', width: 512, height: 768, model: 'original', LoRAs: [] },
         hashid: 'archhash' + i, server_id: String(i), metaid: null, state: 'Generated', queued_at: t,
-        submitted_at: t + 10, first_seen_at: t + 20, finished_at: t + 6000, image_url: 'https://cdn.invalid/' + i + '.jpg',
+        submitted_at: t + 10, first_seen_at: t + 20, finished_at: t + 6000, image_url: arguments[1].replace('{i}', i),
         server_created_at: null, last_error: null, last_pending_at: null, rev: 2, favourite: i % 50 === 0, watch_from: null };
       store.put({ id: job.id, t, fav: job.favourite ? 1 : 0, v: 1, job: JSON.stringify(job) });
     }

@@ -32,11 +32,29 @@ async fn one_image(h: &Harness, prompt: &str) {
     wait_for_images(h, 1, LONG).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
-    let api = standin(1.0).await;
-    let h = Harness::start(HarnessOptions::phone()).await;
-    connected(&h, &api).await;
+/// How many times the app fitted and encoded the image-to-image source, and
+/// how many of those in its worker.
+async fn source_encodings(h: &Harness) -> (u64, u64) {
+    let marks = h
+        .eval("(() => { const n = p => performance.getEntriesByType('mark').filter(m => m.name.startsWith(p)).length; \
+               return [n('kamiya-source-encoded-'), n('kamiya-source-encoded-in-worker')] })()")
+        .await;
+    (
+        marks[0].as_u64().unwrap_or(0),
+        marks[1].as_u64().unwrap_or(0),
+    )
+}
+
+/// Image to image from a picked file, at a chosen size: what is sent is
+/// exactly that size, and typing in the prompt does not encode the source
+/// again.
+async fn image_to_image_journey(
+    h: &Harness,
+    api: &kamiya_standin::StandIn,
+    tag: &str,
+    in_worker: bool,
+) {
+    connected(h, api).await;
     h.client
         .find(fantoccini::Locator::Id("mode-i2i"))
         .await
@@ -45,7 +63,7 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
         .await
         .unwrap();
     // A wide source, fitted into a portrait output by cropping.
-    let fixture = png_fixture(1200, 700, "source.png");
+    let fixture = png_fixture(1200, 700, &format!("source-{tag}.png"));
     h.field("Source image")
         .await
         .send_keys(&fixture.display().to_string())
@@ -56,15 +74,36 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
         WAIT,
     )
     .await;
+    let (first, _) = source_encodings(h).await;
     h.select("Size", "512x768").await;
     h.wait_text("512 × 768 · JPEG", WAIT).await;
-    h.screenshot("phone-img2img").await;
-    h.fill("Prompt", "the same scene at night").await;
+    let (fitted, fitted_in_worker) = source_encodings(h).await;
+    assert!(
+        fitted > first,
+        "a new size encodes again ({first} then {fitted})"
+    );
+    assert_eq!(
+        fitted_in_worker,
+        if in_worker { fitted } else { 0 },
+        "encodings in the worker"
+    );
+    h.screenshot(&format!("phone-img2img{tag}")).await;
+    h.field("Prompt")
+        .await
+        .send_keys("the same scene at night")
+        .await
+        .unwrap();
     h.click("Generate").await;
-    wait_for_images(&h, 1, LONG).await;
+    wait_for_images(h, 1, LONG).await;
+    assert_eq!(
+        source_encodings(h).await.0,
+        fitted,
+        "typing the prompt and generating encode nothing again"
+    );
     // The stand-in decodes the data URL and rejects any other size.
     let body = api.last_generate_body().expect("a generate call");
     assert_eq!(body["type"], "image2image");
+    assert_eq!(body["prompts"], "the same scene at night");
     assert!(body["image"]
         .as_str()
         .unwrap()
@@ -73,6 +112,11 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
         (body["width"].as_u64(), body["height"].as_u64()),
         (Some(512), Some(768))
     );
+    // What was sent is what the preview shows.
+    let preview = h
+        .eval("document.querySelector('.source-preview img').src")
+        .await;
+    assert_eq!(preview.as_str(), body["image"].as_str());
     // "Use the source's aspect ratio" gives multiples of 8 near 1200:700.
     h.click("Use the source's aspect ratio").await;
     assert_eq!(h.value("Size").await, "custom");
@@ -84,8 +128,27 @@ async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
         w.is_multiple_of(8) && hgt.is_multiple_of(8) && w > hgt,
         "{w}x{hgt}"
     );
-    h.close().await;
+    h.wait_text(&format!("{w} × {hgt} · JPEG"), WAIT).await;
     let _ = std::fs::remove_file(fixture);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_to_image_sends_the_source_at_exactly_the_chosen_size() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    image_to_image_journey(&h, &api, "", true).await;
+    h.close().await;
+}
+
+/// Where a browser has no `OffscreenCanvas`, the page's own canvas fits
+/// and encodes the source, with the same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_to_image_without_offscreen_canvas_sends_the_same() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    h.set_init_script("delete window.OffscreenCanvas;");
+    image_to_image_journey(&h, &api, "-no-offscreen-canvas", false).await;
+    h.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

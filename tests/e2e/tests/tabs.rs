@@ -49,16 +49,6 @@ async fn storage_item(h: &Harness, area: &str, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Unfolds Settings if a returning user's view folded them.
-async fn open_settings(h: &Harness) {
-    let open = h
-        .eval("document.querySelector('details.settings-fold').open")
-        .await;
-    if open != json!(true) {
-        h.click("Settings").await;
-    }
-}
-
 const GALLERY_HAS_ONE: &str = "document.querySelectorAll('.gallery li').length === 1";
 const FAVOURITE_SHOWN: &str = "!!document.querySelector('.gallery .tile-star')";
 

@@ -241,6 +241,19 @@ impl StandIn {
         }
     }
 
+    /// Makes the image host answer every request with `status` (404: the
+    /// pictures expired; 503: the host is down), or normally again.
+    pub fn set_cdn_status(&self, status: Option<u16>) {
+        self.shared.lock().cdn_status = status;
+    }
+
+    /// Makes the image host say "do not cache" (instead of a year): a test
+    /// that then makes the host forget its pictures sees what the host says
+    /// now, as after the browser's cache let them go.
+    pub fn set_cdn_no_store(&self, on: bool) {
+        self.shared.lock().cdn_no_store = on;
+    }
+
     /// Accepted generate requests for `key`.
     pub fn jobs_created(&self, key: &str) -> usize {
         self.shared.lock().created.get(key).copied().unwrap_or(0)

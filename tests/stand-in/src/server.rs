@@ -247,9 +247,22 @@ async fn route_request(
 
 /// The CDN port: plain files, CORS only if configured.
 pub(crate) async fn cdn(shared: Arc<Shared>, router: Router, req: Request<Body>) -> Response {
-    let mut resp = call(router, req).await;
+    let (forced, no_store) = {
+        let state = shared.lock();
+        (state.cdn_status, state.cdn_no_store)
+    };
+    let mut resp = match forced.and_then(|s| axum::http::StatusCode::from_u16(s).ok()) {
+        Some(status) => axum::response::IntoResponse::into_response((status, "")),
+        None => call(router, req).await,
+    };
     if shared.cdn_cors {
         cors::decorate_cdn(&mut resp);
+    }
+    if no_store {
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
     }
     resp
 }

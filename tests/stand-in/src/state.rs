@@ -65,6 +65,11 @@ pub(crate) struct State {
     pub last_generate_body: Option<Value>,
     pub rng: Rng,
     pub credit_shown: CreditShown,
+    /// When set, the image host answers every request with this status
+    /// (as if its pictures expired, or it were down).
+    pub cdn_status: Option<u16>,
+    /// The image host tells browsers not to cache its pictures.
+    pub cdn_no_store: bool,
 }
 
 impl Shared {
@@ -91,6 +96,8 @@ impl Shared {
                 last_generate_body: None,
                 rng: Rng::from_clock(),
                 credit_shown: CreditShown::Number,
+                cdn_status: None,
+                cdn_no_store: false,
             }),
             pictures: Mutex::new(HashMap::new()),
         }

@@ -171,80 +171,89 @@ async fn crowd(n: usize, job_secs: f64) {
     h.close().await;
 }
 
-/// The gallery with `n` finished pictures stored on the device: time to
-/// first render after a reload, and frame times while scrolling it.
+/// The gallery with `n` finished pictures stored on the device, at normal
+/// speed and at 4x CPU slowdown: when the count is on screen after a
+/// reload, then scrolling far into it (frame times, the longest task while
+/// scrolling, the most `<img>` elements the page held at once).
 async fn gallery(n: usize) {
+    println!("\n## Gallery of {n} stored pictures, 3 reloads each");
+    // Real thumbnails: the stand-in's model preview, a distinct URL each.
     let (api, _) = standin(JOB_SECS).await;
-    api.seed_history(DEMO_KEY, n);
     let h = Harness::start(HarnessOptions::desktop()).await;
-    connect(&h, &api).await;
-    let stored = h
-        .eval_with(
-            r#"(async () => {
-                const [api, key, n] = [arguments[0], arguments[1], arguments[2]];
-                const jobs = [];
-                for (let s = 1; s <= n; s += 100) {
-                    const r = await fetch(`${api}/api/image/generate?start=${s}&take=100`, { headers: { Authorization: 'Bearer ' + key } });
-                    for (const rec of (await r.json()).data) {
-                        const m = rec.metadata, t = Date.now() - jobs.length * 1000;
-                        jobs.push({ id: 'bench-' + rec.hashid, hashid: rec.hashid, server_id: rec.id, state: 'Generated',
-                            request: { type: 'text2image', prompts: m.prompts, negativePrompts: m.negativePrompts, step: m.step, cfg: m.cfg,
-                                seed: m.seed, sampling: m.sampling, width: m.width, height: m.height, model: m.model, LoRAs: [] },
-                            queued_at: t, submitted_at: t, first_seen_at: t, finished_at: t + 6000, image_url: m.jpg,
-                            server_created_at: rec.createdAt, last_error: null });
-                    }
-                }
-                localStorage.setItem('kamiya-studio:v1:jobs', JSON.stringify({ jobs, stats: {}, removed: [] }));
-                return jobs.length;
-            })()"#,
-            vec![api.api_url().into(), DEMO_KEY.into(), n.into()],
+    h.open().await;
+    kamiya_e2e::app::seed_archive_with_images(
+        &h,
+        n,
+        &format!("{}/previews/original.jpg?i={{i}}", api.cdn_url()),
+    )
+    .await;
+    h.set_init_script(
+        "window.__longTasks = []; new PerformanceObserver(l => l.getEntries().forEach(e => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });",
+    );
+    for slowdown in [1, 4] {
+        kamiya_e2e::app::cdp(
+            &h,
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": slowdown }),
         )
         .await;
-    let mut ready = Vec::new();
-    for _ in 0..3 {
-        h.reload().await;
-        h.wait_until(
-            &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
-            WAIT,
-        )
-        .await;
-        let t = h
-            .eval("performance.getEntriesByName('kamiya-all-ready')[0].startTime")
+        let (mut ready, mut start_task) = (Vec::new(), Vec::new());
+        let mut scroll = serde_json::Value::Null;
+        for _ in 0..3 {
+            h.reload().await;
+            h.wait_until(
+                &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),
+                WAIT,
+            )
             .await;
-        ready.push(t.as_f64().unwrap_or(f64::NAN));
+            let t = h
+                .eval(
+                    "(() => { const s = performance.getEntriesByName('kamiya-app-start')[0]?.startTime || 0; \
+                     return [performance.now() - s, Math.max(0, ...(window.__longTasks || []))] })()",
+                )
+                .await;
+            ready.push(t[0].as_f64().unwrap_or(f64::NAN));
+            start_task.push(t[1].as_f64().unwrap_or(f64::NAN));
+            scroll = h
+                .eval(
+                    r#"(async () => {
+                        await new Promise(r => setTimeout(r, 1000));
+                        window.__longTasks = [];
+                        const grid = document.querySelector('.grid-window');
+                        let p = grid.parentElement;
+                        while (p && !(['auto', 'scroll'].includes(getComputedStyle(p).overflowY) && p.scrollHeight > p.clientHeight)) p = p.parentElement;
+                        const scroller = p || document.scrollingElement;
+                        const times = []; let most = 0; let last = performance.now();
+                        for (let i = 0; i < 150; i++) {
+                            scroller.scrollTop += 400;
+                            await new Promise(r => requestAnimationFrame(r));
+                            const now = performance.now();
+                            times.push(now - last); last = now;
+                            most = Math.max(most, document.querySelectorAll('.gallery img').length);
+                        }
+                        await new Promise(r => setTimeout(r, 500));
+                        times.sort((a, b) => a - b);
+                        return [times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.95)],
+                            Math.max(0, ...window.__longTasks), window.__longTasks.length, most, scroller.scrollTop];
+                    })()"#,
+                )
+                .await;
+        }
+        println!(
+            "CPU {slowdown}x: {n} counted on screen {:.0} ms after the app started (median); longest task by then {:.0} ms",
+            median(&mut ready),
+            median(&mut start_task)
+        );
+        println!(
+            "CPU {slowdown}x, scrolling 60,000 px (150 frames, last reload): median frame {:.1} ms, 95th percentile {:.1} ms; longest task {:.0} ms ({} over 50 ms); at most {} <img> in the page; scrolled to {} px",
+            scroll[0].as_f64().unwrap_or(f64::NAN),
+            scroll[1].as_f64().unwrap_or(f64::NAN),
+            scroll[2].as_f64().unwrap_or(f64::NAN),
+            scroll[3],
+            scroll[4],
+            scroll[5]
+        );
     }
-    let frames = h
-        .eval(
-            r#"(async () => {
-                const col = document.querySelector('.gallery').closest('.col');
-                const scroller = col.scrollHeight > col.clientHeight ? col : document.scrollingElement;
-                const times = [];
-                let last = performance.now();
-                for (let i = 0; i < 120; i++) {
-                    scroller.scrollTop += 150;
-                    await new Promise(r => requestAnimationFrame(r));
-                    const now = performance.now();
-                    times.push(now - last);
-                    last = now;
-                }
-                times.sort((a, b) => a - b);
-                return [times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.95)], document.querySelectorAll('.gallery img').length,
-                    Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length];
-            })()"#,
-        )
-        .await;
-    println!(
-        "gallery with {} stored pictures: everything on screen median {:.0} ms over 3 reloads",
-        stored,
-        median(&mut ready)
-    );
-    println!(
-        "scrolling it (120 frames, 150 px a frame): median frame {:.1} ms, 95th percentile {:.1} ms; {} thumbnails in the page, {} loaded (lazy)",
-        frames[0].as_f64().unwrap_or(f64::NAN),
-        frames[1].as_f64().unwrap_or(f64::NAN),
-        frames[2],
-        frames[3]
-    );
     h.close().await;
 }
 
@@ -291,6 +300,209 @@ async fn archive(n: usize) {
             median(&mut longest)
         );
     }
+    h.close().await;
+}
+
+/// Records every long task (over 50 ms) of every page, from its start.
+const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true });";
+
+/// The longest task since the list was last emptied, in ms (0 if none was over 50 ms).
+async fn longest_task(h: &Harness) -> f64 {
+    h.eval("Math.max(0, ...(window.__longTasks || []))")
+        .await
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+async fn forget_long_tasks(h: &Harness) {
+    h.eval("(() => { window.__longTasks = []; return true })()")
+        .await;
+}
+
+async fn cpu_slowdown(h: &Harness, rate: u32) {
+    kamiya_e2e::app::cdp(
+        h,
+        "Emulation.setCPUThrottlingRate",
+        serde_json::json!({ "rate": rate }),
+    )
+    .await;
+}
+
+/// A 3000 x 2000 photo-like JPEG (smooth gradients and fine noise), as a
+/// phone camera gives.
+fn photo_fixture() -> std::path::PathBuf {
+    let mut noise = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(3000, 2000, |x, y| {
+        noise ^= noise << 13;
+        noise ^= noise >> 17;
+        noise ^= noise << 5;
+        let n = noise % 24;
+        image::Rgb([
+            ((x * 255 / 3000 + n) % 256) as u8,
+            ((y * 255 / 2000 + n) % 256) as u8,
+            (((x + y) / 20 + n) % 256) as u8,
+        ])
+    });
+    let path = std::env::temp_dir().join(format!("kamiya-bench-{}-photo.jpg", std::process::id()));
+    img.save_with_format(&path, image::ImageFormat::Jpeg)
+        .expect("write the photo fixture");
+    path
+}
+
+/// Types into each field at 4x CPU slowdown, key by key at a fast typist's
+/// pace (a key every 80 ms; WebDriver's own pace, every key in the same
+/// millisecond, makes the browser handle a whole word in one task, as no
+/// hand does): the longest task.
+async fn typing(h: &Harness, fields: &[(&str, &str)]) -> f64 {
+    h.eval("(() => { document.querySelectorAll('#create-form details').forEach(d => d.open = true); return true })()")
+        .await;
+    cpu_slowdown(h, 4).await;
+    let mut longest = 0.0_f64;
+    for (label, text) in fields {
+        let el = h.field(label).await;
+        forget_long_tasks(h).await;
+        for key in text.chars() {
+            el.send_keys(&key.to_string())
+                .await
+                .unwrap_or_else(|e| panic!("typing in {label}: {e}"));
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let l = longest_task(h).await;
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            println!("  {label}: {l:.0} ms");
+        }
+        longest = longest.max(l);
+    }
+    cpu_slowdown(h, 1).await;
+    longest
+}
+
+/// The longest tasks a phone would see (Chromium at 4x CPU slowdown): while
+/// typing in either mode (with a 3000 x 2000 photo as the image-to-image
+/// source), at start with 1,000 stored jobs, and with 50 jobs in flight.
+async fn long_tasks() {
+    println!("\n## Longest task at 4x CPU slowdown (a mid-range phone; 0 = none over 50 ms)");
+    let api = standin(JOB_SECS).await.0;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.set_init_script(LONG_TASKS);
+    connect(&h, &api).await;
+    let fields = [
+        ("Prompt", " a dusk sky over the harbour"),
+        ("Negative prompt", ", blurry"),
+        ("Steps", "\u{8}\u{8}30"),
+        ("Number of images", "\u{8}\u{8}2"),
+    ];
+    let text = typing(&h, &fields).await;
+    h.client
+        .find(fantoccini::Locator::Id("mode-i2i"))
+        .await
+        .expect("mode switch")
+        .click()
+        .await
+        .expect("image to image");
+    let photo = photo_fixture();
+    h.field("Source image")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("pick the photo");
+    h.wait_until("!!document.querySelector('.source-preview img')", WAIT)
+        .await;
+    let encodes = "performance.getEntriesByType('mark').filter(m => m.name.startsWith('kamiya-source-encoded-')).length";
+    let before = h.eval(encodes).await;
+    let image = typing(&h, &fields).await;
+    let after = h.eval(encodes).await;
+    // A new size: the one encoding it makes, at 4x.
+    cpu_slowdown(&h, 4).await;
+    forget_long_tasks(&h).await;
+    h.select("Size", "512x768").await;
+    h.wait_text("512 × 768 · JPEG", WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let resize = longest_task(&h).await;
+    cpu_slowdown(&h, 1).await;
+    let worker = h
+        .eval("performance.getEntriesByName('kamiya-source-encoded-in-worker').length > 0")
+        .await;
+    println!("typing in Prompt, Negative prompt, Steps and Number of images, text to image: {text:.0} ms");
+    println!(
+        "the same, image to image with a 3000 x 2000 photo: {image:.0} ms (encodings while typing: {}); choosing another size: {resize:.0} ms (encoded in the worker: {worker})",
+        after.as_u64().unwrap_or(0).saturating_sub(before.as_u64().unwrap_or(0))
+    );
+    let _ = std::fs::remove_file(photo);
+
+    if std::env::var_os("KAMIYA_BENCH_TYPING_ONLY").is_some() {
+        h.close().await;
+        return;
+    }
+    if std::env::var_os("KAMIYA_BENCH_START_ONLY").is_none() {
+        // 50 jobs in flight: three presses of Generate (20, 20, 10), eight
+        // sent at once.
+        h.fill("Jobs sent at once", "8").await;
+        h.client
+            .find(fantoccini::Locator::Id("mode-t2i"))
+            .await
+            .expect("mode switch")
+            .click()
+            .await
+            .expect("text to image");
+        h.fill("Steps", "28").await;
+        cpu_slowdown(&h, 4).await;
+        forget_long_tasks(&h).await;
+        for n in [20, 20, 10] {
+            h.fill("Number of images", &n.to_string()).await;
+            h.click("Generate").await;
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let pressing = longest_task(&h).await;
+        forget_long_tasks(&h).await;
+        h.wait_until(
+            "Object.keys(window.__loads || {}).length >= 50",
+            Duration::from_secs(300),
+        )
+        .await;
+        println!(
+        "50 jobs ({JOB_SECS:.0}-second jobs, 8 sent at once): pressing Generate three times (20, 20, 10 images): {pressing:.0} ms; then in flight until every image is on screen: {:.0} ms",
+        longest_task(&h).await
+    );
+        cpu_slowdown(&h, 1).await;
+    }
+    h.close().await;
+
+    // Start-up with 1,000 stored jobs.
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+    kamiya_e2e::app::seed_archive(&h, 1000).await;
+    h.set_init_script(LONG_TASKS);
+    cpu_slowdown(&h, 4).await;
+    let mut longest = Vec::new();
+    let mut imgs = 0.0;
+    for _ in 0..3 {
+        h.reload().await;
+        h.wait_until(
+            "document.querySelector('#gallery-title .count')?.textContent === '1000'",
+            WAIT,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        longest.push(longest_task(&h).await);
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            println!(
+                "  {}",
+                h.eval("JSON.stringify({ tasks: window.__longTaskTimes, marks: performance.getEntriesByType('mark').map(e => [e.name, Math.round(e.startTime)]) })")
+                    .await
+            );
+        }
+        imgs = h
+            .eval("document.querySelectorAll('img').length")
+            .await
+            .as_f64()
+            .unwrap_or(f64::NAN);
+    }
+    println!(
+        "start with 1,000 stored jobs (reload until all are counted): {:.0} ms (median of 3; {imgs} <img> in the page)",
+        median(&mut longest)
+    );
     h.close().await;
 }
 
@@ -424,7 +636,11 @@ async fn main() {
         return;
     }
     if std::env::args().any(|a| a == "--gallery-only") {
-        gallery(1000).await;
+        gallery(10_000).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--long-tasks-only") {
+        long_tasks().await;
         return;
     }
     if std::env::args().any(|a| a == "--archive-only") {
@@ -441,7 +657,7 @@ async fn main() {
     println!("\n## Many jobs in flight");
     crowd(20, JOB_SECS).await;
     crowd(20, 30.0).await;
-    println!("\n## Gallery");
-    gallery(1000).await;
+    gallery(10_000).await;
     archive(20_000).await;
+    long_tasks().await;
 }

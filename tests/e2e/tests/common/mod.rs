@@ -55,3 +55,13 @@ pub fn png_fixture(w: u32, h: u32, name: &str) -> std::path::PathBuf {
         .unwrap();
     path
 }
+
+/// Unfolds Settings if a returning user's view folded them.
+pub async fn open_settings(h: &Harness) {
+    let open = h
+        .eval("document.querySelector('details.settings-fold').open")
+        .await;
+    if open != serde_json::json!(true) {
+        h.click("Settings").await;
+    }
+}

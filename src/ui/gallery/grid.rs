@@ -7,8 +7,11 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+use std::collections::HashSet;
+
 use super::tile::Tile;
 use super::Entry;
+use crate::domain::job::JobId;
 
 /// Smallest cell, and the gap between cells, in CSS pixels.
 const MIN_CELL: f64 = 104.0;
@@ -17,6 +20,9 @@ const GAP: f64 = 6.0;
 const EXTRA_SCREENS: f64 = 0.5;
 /// How close to the end (in rows) more history is asked for.
 const NEAR_END_ROWS: usize = 6;
+/// Tiles made per animation frame (about 1 ms each on a desktop, 4 ms on a
+/// phone-class CPU).
+const TILES_PER_FRAME: usize = 4;
 
 /// Columns and row height for a grid `width` pixels wide.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -183,14 +189,65 @@ pub(super) fn Grid(
             all[start..end].to_vec()
         })
     });
+    // Making a tile (its signals, menu, picture) is the costly part of a
+    // scroll: at most TILES_PER_FRAME become real each frame, the others
+    // wait a frame or two as empty cells, so a fast fling on a slow phone
+    // never makes a long task.
+    let ready = RwSignal::new(HashSet::<JobId>::new());
+    let pumping = StoredValue::new(false);
+    fn pump(
+        visible: Memo<Vec<Entry>>,
+        ready: RwSignal<HashSet<JobId>>,
+        pumping: StoredValue<bool>,
+    ) {
+        let Some(wanted) = visible.try_get_untracked() else {
+            return;
+        };
+        let mut missing = 0;
+        ready.update(|r| {
+            let ids: HashSet<JobId> = wanted.iter().map(Entry::id).collect();
+            r.retain(|id| ids.contains(id));
+            let new: Vec<JobId> = wanted
+                .iter()
+                .map(Entry::id)
+                .filter(|id| !r.contains(id))
+                .collect();
+            missing = new.len();
+            r.extend(new.into_iter().take(TILES_PER_FRAME));
+        });
+        if missing > TILES_PER_FRAME {
+            request_animation_frame(move || pump(visible, ready, pumping));
+        } else {
+            pumping.set_value(false);
+        }
+    }
+    Effect::new(move |_| {
+        let _ = visible.get();
+        if !pumping.get_value() {
+            pumping.set_value(true);
+            request_animation_frame(move || pump(visible, ready, pumping));
+        }
+    });
+    let cells = Memo::new(move |_| {
+        let ready = ready.read();
+        visible.with(|v| {
+            v.iter()
+                .map(|e| (e.clone(), ready.contains(&e.id())))
+                .collect::<Vec<_>>()
+        })
+    });
+
     view! {
         <div class="grid-window" node_ref=container
             style:height=move || format!("{}px", rows.get() as f64 * shape.with(|l| l.row))>
             <ul class="gallery"
                 style:transform=move || format!("translateY({}px)", range.with(|r| r.0) as f64 * shape.with(|l| l.row))
                 style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", shape.with(|l| l.cols))>
-                <For each=move || visible.get() key=Entry::id let:entry>
-                    <Tile entry=entry/>
+                <For each=move || cells.get() key=|(e, ok)| (e.id(), *ok) let:cell>
+                    {match cell {
+                        (entry, true) => view! { <Tile entry=entry/> }.into_any(),
+                        (_, false) => view! { <li class="tile tile-wait" aria-hidden="true"></li> }.into_any(),
+                    }}
                 </For>
             </ul>
         </div>

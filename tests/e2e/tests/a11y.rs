@@ -129,6 +129,8 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
     h.wait_until("!!document.querySelector('[role=menu]')", WAIT)
         .await;
     assert_axe_clean(h, &format!("{tag}: a picture's menu open")).await;
+    h.screenshot(&format!("menu-{}", tag.replace(' ', "-")))
+        .await;
     h.eval("(() => { document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); return true })()").await;
     h.wait_until("!document.querySelector('[role=menu]')", WAIT)
         .await;
@@ -140,6 +142,8 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
     h.wait_until("!!document.querySelector('.tile.selected')", WAIT)
         .await;
     assert_axe_clean(h, &format!("{tag}: selection mode")).await;
+    h.screenshot(&format!("selecting-{}", tag.replace(' ', "-")))
+        .await;
     h.click(l.done_selecting).await;
 
     h.set_checked(l.i2i, true).await;

@@ -356,6 +356,11 @@ async fn every_new_picture_kept_when_chosen_in_settings() {
         h.checked("Keep a copy of every new picture on this device")
             .await
     );
-    h.wait_text("Pictures kept: 1. This site uses", WAIT).await;
+    h.wait_text("Pictures kept: 1.", WAIT).await;
+    // The space used, where the browser gives an estimate (WebKitGTK under
+    // WebDriver gives none here: the count alone shows).
+    if Engine::current() != Engine::WebKit {
+        h.wait_text("Pictures kept: 1. This site uses", WAIT).await;
+    }
     h.close().await;
 }

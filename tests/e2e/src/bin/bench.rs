@@ -200,6 +200,10 @@ async fn gallery(n: usize) {
         let (mut ready, mut start_task) = (Vec::new(), Vec::new());
         let mut scroll = serde_json::Value::Null;
         for _ in 0..3 {
+            // From the top each time: a reload returns to where the last
+            // scroll ended (the place is in the address).
+            h.eval("(() => { history.replaceState(null, '', location.pathname); return true })()")
+                .await;
             h.reload().await;
             h.wait_until(
                 &format!("document.querySelector('#gallery-title .count')?.textContent === '{n}'"),

@@ -19,6 +19,8 @@ FIREFOX_ESR_VERSION=153.7.0esr-1~deb12u1
 WEBKIT2GTK_DRIVER_VERSION=2.50.6-1~deb12u2
 XVFB_VERSION=2:21.1.7-3+deb12u13
 GECKODRIVER_VERSION=0.37.1
+# nginx runs proxy/nginx.conf in front of a recording upstream in the proxy's tests.
+NGINX_VERSION=1.22.1-9+deb12u11
 TOOLS_DIR="${KAMIYA_TOOLS_DIR:-$HOME/.cache/kamiya-studio-tools}"
 
 log() { printf '== %s\n' "$*"; }
@@ -62,6 +64,7 @@ if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
   apt_pinned firefox-esr "$FIREFOX_ESR_VERSION"
   apt_pinned webkit2gtk-driver "$WEBKIT2GTK_DRIVER_VERSION"
   apt_pinned xvfb "$XVFB_VERSION"
+  apt_pinned nginx "$NGINX_VERSION"
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -21,14 +21,30 @@ import sys
 LOOPBACK = "http://127.0.0.1:* http://localhost:*"
 
 
+def build_default_api():
+    """The origin of KAMIYA_API_BASE (the build's default API base URL, as
+    src/state/settings.rs reads it) when it is plain http on another host:
+    a proxy on a local network, say. The policy must let the page call it,
+    and it stays the only such http origin."""
+    url = os.environ.get("KAMIYA_API_BASE", "").strip()
+    m = re.match(r"^http://([^/?#@\s]+)", url, flags=re.I)
+    if not m:
+        return ""
+    host = m.group(1).lower()
+    if host.split(":")[0] in ("127.0.0.1", "localhost"):
+        return ""
+    return f"http://{host}"
+
+
 def policy(script_hashes):
     scripts = " ".join(f"'sha256-{h}'" for h in script_hashes)
+    extra = build_default_api()
     return "; ".join([
         "default-src 'none'",
         f"script-src 'self' 'wasm-unsafe-eval' {scripts}".strip(),
         "style-src 'self'",
         f"img-src 'self' https: data: blob: {LOOPBACK}",
-        f"connect-src 'self' https: {LOOPBACK}",
+        f"connect-src 'self' https: {LOOPBACK} {extra}".strip(),
         "manifest-src 'self'",
         "worker-src 'self'",
         "base-uri 'none'",

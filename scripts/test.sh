@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (pinned), checks formatting and
 # lints, builds the release, then runs every test: native unit tests, the
-# stand-in's tests, component tests in headless Chromium, and end-to-end
+# stand-in's and kamiya-proxy's tests (nginx with proxy/nginx.conf too), the
+# Cloudflare Worker's tests (node --test), component tests in headless Chromium, and end-to-end
 # journeys against the stand-in API in each browser engine our users have:
 # Chromium, Firefox and WebKit, one after another (KAMIYA_E2E_ENGINES picks
 # fewer, e.g. KAMIYA_E2E_ENGINES=firefox).
@@ -26,8 +27,11 @@ cargo clippy -p kamiya-studio --all-targets --target wasm32-unknown-unknown --lo
 step "release build (dist/)"
 trunk build --release
 
-step "native tests: domain, API parsing, stand-in"
+step "native tests: domain, API parsing, stand-in, kamiya-proxy (and proxy/nginx.conf in nginx)"
 cargo test --workspace --locked --exclude kamiya-e2e
+
+step "the Cloudflare Worker's rules (Node's test runner)"
+node --test proxy/
 
 step "component tests in headless Chromium"
 cargo test -p kamiya-studio --target wasm32-unknown-unknown --test web --locked

@@ -4,11 +4,12 @@ use leptos::prelude::*;
 
 use crate::i18n::{provide_lang, T};
 use crate::state::{
-    account::AccountStore, config::ConfigStore, draft::DraftStore, history::HistoryStore,
-    jobs::JobStore, page::Page, settings::SettingsStore,
+    account::AccountStore, config::ConfigStore, credit::CreditStore, draft::DraftStore,
+    history::HistoryStore, jobs::JobStore, page::Page, settings::SettingsStore,
 };
 use crate::ui::{
     common::PerfMark,
+    credit::CreditBadge,
     form::CreateForm,
     gallery::{FocusPicture, Gallery},
     jobs::JobList,
@@ -31,6 +32,7 @@ pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     provide_context(HistoryStore::new());
     provide_context(crate::state::source::SourceStore::new());
     provide_context(jobs);
+    provide_context(CreditStore::start(settings, jobs));
     (settings, config, jobs)
 }
 
@@ -114,6 +116,7 @@ pub fn App() -> impl IntoView {
         <header class="topbar">
             <h1>"Kamiya Studio"</h1>
             <p class="tagline">{T::Tagline.tr()}</p>
+            <CreditBadge/>
         </header>
         <Show when=move || !page.online.get()>
             <p class="notice warn offline" role="status">{T::Offline.tr()}</p>

@@ -150,7 +150,6 @@ texts! {
     Connected => "Connected.", "连接成功。";
     Email => "Email", "邮箱";
     Role => "Role", "身份";
-    Credit => "Credit", "余额";
     Create => "Create", "创作";
     NeedKey => "Enter your API key in Settings, then press Check connection: the form is built from the server's options.", "请先在设置中填写 API 密钥并点击“检查连接”：表单选项来自服务器配置。";
     LoadingConfig => "Loading the server's options…", "正在加载服务器配置…";
@@ -306,12 +305,37 @@ texts! {
     LoadMore => "Load more", "加载更多";
     Loading => "Loading…", "加载中…";
     Inactive => " (inactive)", "（未激活）";
+    CheckSteps => "Connection check", "连接检查";
+    StepOnline => "This device is online", "本设备已联网";
+    StepAddress => "The address can be called from this page", "此页面可以访问该地址";
+    StepReach => "The server answers", "服务器有回应";
+    StepOrigin => "It lets this page read its answers (CORS)", "允许此页面读取回应（CORS）";
+    StepApi => "It answers as the Kamiya API", "回应来自 Kamiya API";
+    StepKey => "It accepts the key", "密钥被接受";
+    MarkPassed => "passed", "通过";
+    MarkFailed => "failed", "失败";
+    MarkRunning => "checking", "检查中";
+    MarkWaiting => "not checked", "未检查";
+    ProxyGuide => "How to set up a proxy (Behind a proxy)", "如何设置代理（Behind a proxy）";
+    Credit => "Credit", "余额";
+    CreditBalance => "Credit {0}", "余额 {0}";
+    CreditUnknown => "Credit unknown", "余额未知";
+    SessionSpent => "spent this session {0}", "本次已用 {0}";
+    JobCostOwn => "Cost {0}", "花费 {0}";
+    JobCostTogether => "Cost {0} for the {1} jobs that ran together", "与同时进行的 {1} 个任务合计花费 {0}";
+    JobCostUnknown => "Cost unknown", "花费未知";
+    ExpectedCost => "Expected cost: about {0} ({1} × {2})", "预计花费：约 {0}（{1} × {2}）";
+    ExpectedCostUnknown => "Cost not known yet for this model, size and steps.", "尚不知道此模型、尺寸和步数的花费。";
+    OverBalance => "This batch is expected to cost about {0}, more than your balance ({1}). Send it anyway?", "这批任务预计花费约 {0}，超过了你的余额（{1}）。仍要发送吗？";
+    NoBalanceLeft => "Your balance is {0}. Send anyway?", "你的余额为 {0}。仍要发送吗？";
+    SendAnyway => "Send anyway", "仍然发送";
+    DontSend => "Don't send", "不发送";
     ImageReady => "Kamiya Studio: image ready", "Kamiya Studio：图片已生成";
 
     // What `ui::words` makes of typed reasons and states. `{0}`, `{1}`…
     // are the values (see `T::fill`).
     ServerSaid => "The server said: “{0}”", "服务器说：“{0}”";
-    NetworkFailed => "Could not reach the API server (offline, wrong address, or blocked by the browser's cross-origin (CORS) rules). Check your connection and the API base URL setting; if you use a proxy, enter its address there.", "无法连接到 API 服务器（网络断开、地址错误，或被浏览器的跨域（CORS）策略拦截）。请检查网络和“API 地址”设置；如需代理，请在设置中填写代理地址。";
+    NetworkFailed => "Could not reach the API server (offline, wrong address, or blocked by the browser's cross-origin (CORS) rules). Check your connection and the API base URL setting; if you use a proxy, enter its address there. “Check connection” in Settings tells which.", "无法连接到 API 服务器（网络断开、地址错误，或被浏览器的跨域（CORS）策略拦截）。请检查网络和“API 地址”设置；如需代理，请在设置中填写代理地址。设置中的“检查连接”可以找出具体原因。";
     NoAnswerWithin => "The server did not answer within {0} s. Try again in a moment.", "服务器在 {0} 秒内没有回应，请稍后重试。";
     KeyRefused => "The API key was refused: check the key in Settings.", "API 密钥无效或已过期：请在设置中检查密钥。";
     TooManyRequests => "Too many requests: wait a little and try again.", "请求太频繁，请稍后再试。";
@@ -320,6 +344,19 @@ texts! {
     ApiStatus => "The API answered with an error (status {0}).", "API 返回错误（状态 {0}）。";
     Malformed => "The server's answer could not be understood (a proxy or server fault?). Try again later.", "服务器的回应无法识别（可能是代理或服务器故障），请稍后重试。";
     CheckSettings => "Check your settings: {0}", "设置有误：{0}";
+    CauseOffline => "This device is offline. Connect to the internet, then check again.", "本设备未联网。请连接网络后再检查。";
+    CauseMixedContent => "This page ({0}) is served over https, so the browser blocks its calls to an http:// API ({1}) (mixed content). Use the API's https:// address, or a proxy with https in front of it.", "此页面（{0}）使用 https，浏览器会阻止它访问 http:// 的 API（{1}）（混合内容）。请使用 API 的 https:// 地址，或在前面放一个支持 https 的代理。";
+    CausePagePolicy => "This page may call only https:// addresses and this computer's own (its security policy); {0} is http://. Use the API's https:// address, or a proxy with https.", "此页面的安全策略只允许访问 https:// 地址和本机地址；{0} 是 http:// 地址。请使用 API 的 https:// 地址，或支持 https 的代理。";
+    CauseUnreachable => "Could not reach the API server at {0}: nothing answers there (wrong address, unknown host name, or the connection was refused). Check the API base URL and your connection.", "无法连接到 {0} 的 API 服务器：该地址没有回应（地址错误、域名无法解析，或连接被拒绝）。请检查“API 地址”和网络连接。";
+    CauseTimedOut => "The server at {0} did not answer within {1} s. Try again in a moment; if it keeps happening, check the address.", "{0} 的服务器在 {1} 秒内没有回应。请稍后重试；如果一直如此，请检查地址。";
+    CauseCors => "The server at {1} answers, but does not allow this page ({0}) to read its answers (CORS). Use a proxy that allows {0}: see “Behind a proxy” in Kamiya Studio's guide. If {1} is your own kamiya-proxy, start it with --allow-origin {0}.", "{1} 的服务器有回应，但不允许此页面（{0}）读取回应（CORS 跨域限制）。请使用允许 {0} 的代理：参见 Kamiya Studio 说明中的“Behind a proxy”一节。如果 {1} 是你自己的 kamiya-proxy，请用 --allow-origin {0} 启动它。";
+    CauseCorsWithKey => "The server at {1} answers, but refuses requests that carry the API key from this page ({0}): its CORS preflight does not allow the Authorization header. Use a proxy that allows {0}: see “Behind a proxy” in Kamiya Studio's guide.", "{1} 的服务器有回应，但拒绝此页面（{0}）带 API 密钥的请求：它的 CORS 预检不允许 Authorization 头。请使用允许 {0} 的代理：参见 Kamiya Studio 说明中的“Behind a proxy”一节。";
+    CauseNotApiPage => "{0} answers with a web page, not as the Kamiya API. Check the API base URL: the API's address (https://p0.kamiya.dev) or your proxy's.", "{0} 返回的是网页，而不是 Kamiya API。请检查“API 地址”：应为 API 的地址（https://p0.kamiya.dev）或你的代理地址。";
+    CauseNotApiNotFound => "{0} answers, but has no Kamiya API at /api/checkNetwork (HTTP 404). Check the API base URL (nothing after the host, or your proxy's own path).", "{0} 有回应，但 /api/checkNetwork 不存在（HTTP 404），它不是 Kamiya API。请检查“API 地址”（主机名后不要多余的路径，代理除外）。";
+    CauseNotApiJson => "{0} answers, but not as the Kamiya API (its answer is not the API's JSON). Check the API base URL.", "{0} 有回应，但不是 Kamiya API 的格式。请检查“API 地址”。";
+    CauseGateway => "The server at {0} answered HTTP {1}: a gateway or proxy that could not reach the API behind it. Try again later; if it is your proxy, check its upstream.", "{0} 返回 HTTP {1}：这是一个无法连接到后方 API 的网关或代理。请稍后重试；如果这是你的代理，请检查它的上游设置。";
+    CauseKeyMissing => "Enter your API key, then check again.", "请填写 API 密钥后再检查。";
+    CauseKeyNotReceived => "The server answered exactly as it does when no key is sent: the key did not reach it. A proxy between this page and the API may be dropping the Authorization header (kamiya-proxy forwards it); without a proxy, check the key.", "服务器的回应与未发送密钥时完全相同：密钥没有送达。此页面与 API 之间的代理可能丢弃了 Authorization 头（kamiya-proxy 会转发它）；如未使用代理，请检查密钥。";
     // Shown in English in both languages since the first version; kept so.
     BaseUrlEmpty => "the API base URL is empty", "the API base URL is empty";
     BaseUrlNotHttp => "the API base URL must start with http:// or https://", "the API base URL must start with http:// or https://";

@@ -8,6 +8,19 @@ pub use types::*;
 
 use std::time::Duration;
 
+/// How a request of "Check connection" is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// As the app makes it: CORS, with the key where the call needs one.
+    AsUsual,
+    /// CORS, without any header: what the server says to no key at all.
+    WithoutKey,
+    /// `no-cors`, without any header: the browser hands back an opaque
+    /// answer whenever the host answered at all, whatever its CORS rules,
+    /// so a failure here means nothing answered.
+    Opaque,
+}
+
 /// Where requests go and with which key. Building URLs and headers is plain
 /// Rust (tested natively); only [`Client::send`] touches the browser.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,6 +102,37 @@ pub fn normalize_base_url(input: &str) -> Result<String, BaseUrlProblem> {
     Ok(url.to_string())
 }
 
+/// The Kamiya API itself, which serves no pictures: nothing is asked of it
+/// at `/image/…`.
+const KAMIYA_API_ORIGIN: &str = "https://p0.kamiya.dev";
+
+/// Where a proxy in front of the API serves a picture of an image host
+/// that refuses this page (kamiya-proxy's `--image-host`, the Worker's
+/// `IMAGE_HOSTS`): `{base}/image/{host[:port]}{path}[?query]`. `None` when
+/// the base URL is the API itself or unusable, or the picture's URL is not
+/// plain http(s) (credentials in it are never passed on).
+pub fn picture_through_proxy(base_url: &str, image_url: &str) -> Option<String> {
+    let base = normalize_base_url(base_url).ok()?;
+    if base.eq_ignore_ascii_case(KAMIYA_API_ORIGIN) || !is_http_url(image_url) {
+        return None;
+    }
+    let rest = image_url.split_once("://")?.1;
+    let rest = rest.split('#').next().unwrap_or(rest);
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Some(format!("{base}/image/{authority}{path}"))
+}
+
 fn unusable(detail: impl std::fmt::Display) -> ApiError {
     ApiError::Setting(SettingProblem::Unusable(detail.to_string()))
 }
@@ -161,8 +205,15 @@ impl Client {
         if endpoint.needs_key() && !self.has_key() {
             return Err(ApiError::Unauthorized(None));
         }
-        let (status, text) = self.send(&endpoint, body).await?;
+        let (status, text) = self.send(&endpoint, body, Probe::AsUsual).await?;
         types::parse_envelope(status, &text)
+    }
+
+    /// One GET of "Check connection" (see `domain::connection`): the HTTP
+    /// status and body, not parsed; status 0 for the opaque answer of a
+    /// [`Probe::Opaque`] request.
+    pub async fn probe(&self, endpoint: &Endpoint, how: Probe) -> Result<(u16, String), ApiError> {
+        self.send(endpoint, None, how).await
     }
 
     /// The one place that performs HTTP: fetch with a timeout that aborts.
@@ -170,6 +221,7 @@ impl Client {
         &self,
         endpoint: &Endpoint,
         body: Option<String>,
+        how: Probe,
     ) -> Result<(u16, String), ApiError> {
         use futures::future::{select, Either};
         use gloo_net::http::{Request, RequestBuilder};
@@ -180,8 +232,13 @@ impl Client {
             Some(_) => Request::post(&url),
             None => Request::get(&url),
         };
-        for (name, value) in self.headers(endpoint) {
-            builder = builder.header(name, &value);
+        if how == Probe::AsUsual {
+            for (name, value) in self.headers(endpoint) {
+                builder = builder.header(name, &value);
+            }
+        }
+        if how == Probe::Opaque {
+            builder = builder.mode(web_sys::RequestMode::NoCors);
         }
         // No cookies ever. The cache mode stays the default on purpose:
         // Chromium skips its CORS preflight cache for "no-store" and

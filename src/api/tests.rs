@@ -350,3 +350,44 @@ fn generate_request_serialises_with_the_api_field_names() {
     let back: GenerateRequest = serde_json::from_value(v).unwrap();
     assert_eq!(back, req);
 }
+
+#[test]
+fn pictures_go_through_a_proxy_by_host_and_path_never_through_the_api() {
+    let via = |base, url| picture_through_proxy(base, url);
+    assert_eq!(
+        via(
+            "https://proxy.example/",
+            "https://cdn.example/a/b.jpg?sig=1#x"
+        )
+        .as_deref(),
+        Some("https://proxy.example/image/cdn.example/a/b.jpg?sig=1")
+    );
+    assert_eq!(
+        via("http://127.0.0.1:8790", "http://127.0.0.1:8788/img/x.jpg").as_deref(),
+        Some("http://127.0.0.1:8790/image/127.0.0.1:8788/img/x.jpg")
+    );
+    assert_eq!(
+        via("https://proxy.example/kamiya", "https://cdn.example").as_deref(),
+        Some("https://proxy.example/kamiya/image/cdn.example/")
+    );
+    // The API itself serves no pictures.
+    assert_eq!(
+        via("https://p0.kamiya.dev/", "https://cdn.example/a.jpg"),
+        None
+    );
+    assert_eq!(
+        via("https://P0.Kamiya.dev", "https://cdn.example/a.jpg"),
+        None
+    );
+    // Nothing but plain http(s), never with credentials.
+    assert_eq!(
+        via("https://proxy.example", "https://u:p@cdn.example/a.jpg"),
+        None
+    );
+    assert_eq!(
+        via("https://proxy.example", "data:image/png;base64,xx"),
+        None
+    );
+    assert_eq!(via("https://proxy.example", "/relative.jpg"), None);
+    assert_eq!(via("not a url", "https://cdn.example/a.jpg"), None);
+}

@@ -1,6 +1,8 @@
 //! Plain-Rust rules of the app: no browser, no Leptos; tested natively.
 
 pub mod a1111;
+pub mod connection;
+pub mod credit;
 pub mod fit;
 pub mod gallery;
 pub mod job;

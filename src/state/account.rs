@@ -1,58 +1,108 @@
-//! "Check connection": reachability, then the account behind the key.
+//! "Check connection": the checklist of `domain::connection`, run here one
+//! request at a time, each step shown as it goes; then the account behind
+//! the key, whose balance goes to the credit store.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::credit::CreditStore;
+use super::now_ms;
 use super::settings::SettingsStore;
-use crate::api::{AccountDetails, ApiError};
+use crate::api::{AccountDetails, Client, Endpoint};
+use crate::domain::connection::{assess, Assessment, Cause, Outcome, Probe, Seen, Situation};
+use crate::domain::credit::Reading;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum CheckState {
     Idle,
     Checking,
     Ok(AccountDetails),
-    Failed(ApiError),
+    Failed(Cause),
 }
 
 #[derive(Clone, Copy)]
 pub struct AccountStore {
     pub state: RwSignal<CheckState>,
+    /// The checklist as it stands (the last check's, once it is over).
+    pub steps: RwSignal<Option<Assessment>>,
 }
 
 impl AccountStore {
     pub fn new() -> AccountStore {
         AccountStore {
             state: RwSignal::new(CheckState::Idle),
+            steps: RwSignal::new(None),
         }
     }
 
-    /// checkNetwork first: it needs no key, so its failure means the server
-    /// (or CORS) is the problem, not the key. `then` runs after a success.
-    pub fn check(self, settings: SettingsStore, then: impl FnOnce() + 'static) {
-        let client = match settings.client_untracked() {
-            Ok(c) => c,
-            Err(e) => {
-                self.state.set(CheckState::Failed(e));
-                return;
-            }
+    /// Runs the checklist; `then` runs after a success.
+    pub fn check(
+        self,
+        settings: SettingsStore,
+        credit: CreditStore,
+        then: impl FnOnce() + 'static,
+    ) {
+        let situation = Situation {
+            page: window().location().origin().unwrap_or_default(),
+            base_url: settings.base_url_untracked(),
+            has_key: settings.has_key_untracked(),
+            online: window().navigator().on_line(),
+            build_api: crate::state::settings::DEFAULT_BASE_URL.into(),
         };
+        // A base URL the client refuses is the checklist's "address" step;
+        // the probes then never run.
+        let client = settings.client_untracked().ok();
         self.state.set(CheckState::Checking);
         spawn_local(async move {
-            let result = async {
-                client.check_network().await?;
-                client.details().await
-            }
-            .await;
-            let ok = result.is_ok();
-            self.state.try_set(match result {
-                Ok(d) => CheckState::Ok(d),
-                Err(e) => CheckState::Failed(e),
-            });
-            if ok {
-                then();
+            let mut seen: Vec<(Probe, Seen)> = Vec::new();
+            let mut details_read = None;
+            loop {
+                let now = assess(&situation, &seen);
+                self.steps.try_set(Some(now.clone()));
+                let (Some(probe), Some(client)) = (now.next, client.as_ref()) else {
+                    let outcome = now.outcome.unwrap_or(Outcome::Failed(Cause::KeyMissing));
+                    self.finish(outcome, details_read, credit, then);
+                    return;
+                };
+                let sent = now_ms();
+                let answer = ask(client, probe).await;
+                if probe == Probe::Details {
+                    details_read = Some((sent, now_ms()));
+                }
+                seen.push((probe, answer));
             }
         });
     }
+
+    fn finish(
+        self,
+        outcome: Outcome,
+        details_read: Option<(f64, f64)>,
+        credit: CreditStore,
+        then: impl FnOnce(),
+    ) {
+        match outcome {
+            Outcome::Connected(details) => {
+                if let Some((sent, got)) = details_read {
+                    credit.record(Reading {
+                        sent,
+                        got,
+                        balance: details.credit,
+                    });
+                }
+                self.state.try_set(CheckState::Ok(details));
+                then();
+            }
+            Outcome::Failed(cause) => {
+                self.state.try_set(CheckState::Failed(cause));
+            }
+        }
+    }
+}
+
+async fn ask(client: &Client, probe: Probe) -> Seen {
+    let (endpoint, how): (Endpoint, _) = probe.request();
+    Seen::from_result(probe, client.probe(&endpoint, how).await)
 }
 
 impl Default for AccountStore {

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod channel;
 pub mod config;
+pub mod credit;
 pub mod draft;
 pub mod history;
 mod idb;

@@ -25,11 +25,12 @@ use crate::api::{normalize_base_url, ApiError, BaseUrlProblem, Client};
 use crate::i18n::Lang;
 
 /// The API base URL when the user has not set one. A deployment can pick
-/// another at build time (`KAMIYA_API_BASE=… trunk build`); nothing in a
-/// page URL can change it.
+/// another at build time (`KAMIYA_API_BASE=… trunk build`: its proxy, say);
+/// nothing in a page URL can change it. Empty counts as unset, as a CI
+/// variable that was never given arrives.
 pub const DEFAULT_BASE_URL: &str = match option_env!("KAMIYA_API_BASE") {
-    Some(url) => url,
-    None => "https://p0.kamiya.dev",
+    Some(url) if !url.is_empty() => url,
+    _ => "https://p0.kamiya.dev",
 };
 
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 2;
@@ -215,6 +216,10 @@ impl SettingsStore {
 
     pub fn base_url(&self) -> String {
         self.base_url.get()
+    }
+
+    pub fn base_url_untracked(&self) -> String {
+        self.base_url.get_untracked()
     }
 
     pub fn key(&self) -> String {

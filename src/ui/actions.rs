@@ -14,7 +14,7 @@ use crate::domain::{a1111, share};
 use crate::i18n::{use_lang, T};
 use crate::state::config::ConfigStore;
 use crate::state::draft::DraftStore;
-use crate::state::jobs::{fetch_blob, JobStore, KeepProblem};
+use crate::state::jobs::{JobStore, KeepProblem};
 use crate::state::random_seed;
 use crate::state::source::SourceStore;
 
@@ -56,9 +56,10 @@ pub fn save_blob(blob: &web_sys::Blob, name: &str) -> bool {
     true
 }
 
-/// Saves the image as a file, if its host lets this page read it (CORS).
-async fn save(url: &str, name: &str) -> bool {
-    match fetch_blob(url).await {
+/// Saves the image as a file, if its host lets this page read it (CORS),
+/// or the proxy at the API base URL serves it.
+async fn save(jobs: JobStore, url: &str, name: &str) -> bool {
+    match jobs.picture_blob(url).await {
         Some(blob) => save_blob(&blob, name),
         None => false,
     }
@@ -101,7 +102,7 @@ pub enum Saved {
 
 /// Saves the image as a file; if its host does not allow that, opens it
 /// in a new tab (where it can be saved), or says the browser blocked that.
-pub fn download(url: String, name: String, done: impl FnOnce(Saved) + 'static) {
+pub fn download(jobs: JobStore, url: String, name: String, done: impl FnOnce(Saved) + 'static) {
     let host = host_of(&url);
     if NO_CORS_HOSTS.with(|h| h.borrow().contains(&host)) {
         done(if open_in_tab(&url) {
@@ -112,7 +113,7 @@ pub fn download(url: String, name: String, done: impl FnOnce(Saved) + 'static) {
         return;
     }
     spawn_local(async move {
-        if save(&url, &name).await {
+        if save(jobs, &url, &name).await {
             done(Saved::AsFile);
             return;
         }
@@ -234,7 +235,7 @@ pub fn perform(action: Action, job: Job, say: impl Fn(Said) + Copy + 'static) {
     match action {
         Action::Download => {
             let name = file_name(&job);
-            download(url.clone(), name, move |saved| {
+            download(jobs, url.clone(), name, move |saved| {
                 say(match saved {
                     Saved::AsFile => T::Downloaded.into(),
                     Saved::InTab => T::OpenedInTab.into(),

@@ -2,18 +2,20 @@
 
 use leptos::prelude::*;
 
-use super::common::ErrorNotice;
+use super::common::{format_credit, ErrorNotice};
 use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
 use super::words::{self, Describe};
 use crate::api::JobType;
 use crate::api::{GenerateRequest, ImageConfig};
 use crate::domain::a1111;
+use crate::domain::credit::{needs_confirmation, CostKey};
 use crate::domain::params::{
     self, DraftLora, Field, FieldError, BATCH_RANGE, CFG_RANGE, CUSTOM_SIZE, SIDE_RANGE,
     STEPS_RANGE,
 };
 use crate::i18n::{use_lang, T};
 use crate::state::config::ConfigStore;
+use crate::state::credit::CreditStore;
 use crate::state::draft::DraftStore;
 use crate::state::jobs::JobStore;
 use crate::state::random_seed;
@@ -134,6 +136,30 @@ fn Form(config: ImageConfig) -> impl IntoView {
     let import_offer = RwSignal::new(None::<a1111::Parsed>);
     let import_done = RwSignal::new(None::<Vec<a1111::Filled>>);
     let lang = use_lang();
+    let credit = expect_context::<CreditStore>();
+    // What the draft's batch should cost, from recent pictures like it.
+    let costing = Memo::new(move |_| {
+        config_store.config.with(|c| {
+            let c = c.as_ref()?;
+            // The price does not depend on the prompt: an empty one does
+            // not hide the estimate.
+            let mut d = draft.draft.get();
+            if d.prompts.trim().is_empty() {
+                d.prompts = "-".into();
+            }
+            d.validate(c).ok().map(|t| {
+                let key = CostKey::of(&t.request);
+                (credit.per_picture(&key), t.batch)
+            })
+        })
+    });
+    // A batch over the balance waits here for a second press; a change
+    // to the form drops it.
+    let unconfirmed = RwSignal::new(None::<Vec<GenerateRequest>>);
+    Effect::new(move |_| {
+        draft.draft.track();
+        unconfirmed.set(None);
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -171,12 +197,22 @@ fn Form(config: ImageConfig) -> impl IntoView {
                         ..template.instance(random_seed())
                     })
                     .collect::<Vec<_>>();
+                let expected = credit
+                    .per_picture(&CostKey::of(&template.request))
+                    .map(|each| each * f64::from(template.batch));
+                if needs_confirmation(credit.balance_untracked(), expected) {
+                    queued_note.set(None);
+                    unconfirmed.set(Some(requests));
+                    return;
+                }
+                unconfirmed.set(None);
                 queued_note.set(Some(requests.len()));
                 jobs.enqueue(requests);
             }
             Err(_) => {
                 draft.show_errors.set(true);
                 queued_note.set(None);
+                unconfirmed.set(None);
                 // Every folded section with a field to fix unfolds, and the
                 // focus goes to the first such field, once the view updated.
                 request_animation_frame(|| {
@@ -291,8 +327,36 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 <LoraPicker loras=loras/>
             </Fold>
             <div class="actions">
-                <button type="submit" class="primary">{T::Generate.tr()}</button>
+                <button type="submit" class="primary" aria-describedby="expected-cost">{T::Generate.tr()}</button>
+                <p id="expected-cost" class="hint">
+                    {move || costing.get().map(|(each, count)| words::expected_cost(each, count, lang.get()))}
+                </p>
             </div>
+            {move || unconfirmed.with(Option::is_some).then(|| {
+                let text = move || {
+                    let count = unconfirmed.with(|u| u.as_ref().map_or(0, Vec::len)) as u32;
+                    let each = costing.get().and_then(|(each, _)| each);
+                    let balance = format_credit(credit.balance().unwrap_or(0.0));
+                    match each {
+                        Some(each) => T::OverBalance.fill(lang.get(), &[&format_credit(each * f64::from(count)), &balance]),
+                        None => T::NoBalanceLeft.fill(lang.get(), &[&balance]),
+                    }
+                };
+                view! {
+                    <div class="notice warn" role="alert">
+                        <p>{text}</p>
+                        <div class="row">
+                            <button type="button" on:click=move |_| {
+                                if let Some(requests) = unconfirmed.try_update(Option::take).flatten() {
+                                    queued_note.set(Some(requests.len()));
+                                    jobs.enqueue(requests);
+                                }
+                            }>{T::SendAnyway.tr()}</button>
+                            <button type="button" class="secondary" on:click=move |_| unconfirmed.set(None)>{T::DontSend.tr()}</button>
+                        </div>
+                    </div>
+                }
+            })}
             <p class="hint generate-note" role="status">
                     {move || {
                         let draft_errors = draft.show_errors.get() && problems.all.with(|p| !p.is_empty());

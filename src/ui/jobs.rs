@@ -153,6 +153,7 @@ fn JobCard(id: JobId) -> impl IntoView {
                     <p class="job-status" role="status" aria-live="polite">{status}</p>
                     <p class="job-prompt">{request.prompts.clone()}</p>
                     <p class="job-meta">{title}{made}</p>
+                    <super::credit::JobCostLine id=id.get_value()/>
                     {move || warning().map(|w| view! { <p class="job-warn">{w}</p> })}
                     <div class="row">
                         <Show when=move || unfinished.get()>

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod common;
+pub mod credit;
 pub mod form;
 pub mod gallery;
 pub mod jobs;

@@ -3,11 +3,14 @@
 
 use leptos::prelude::*;
 
-use super::common::{format_credit, ErrorNotice};
+use super::common::format_credit;
+use super::words::{self, Describe};
+use crate::domain::connection::{Mark, STEPS};
 use crate::domain::gallery::size_words;
 use crate::i18n::{use_lang, Lang, T};
 use crate::state::account::{AccountStore, CheckState};
 use crate::state::config::ConfigStore;
+use crate::state::credit::CreditStore;
 use crate::state::jobs::{storage_estimate, JobStore};
 use crate::state::notify::{self, Permission};
 use crate::state::settings::{KeyPlace, SettingsStore};
@@ -18,7 +21,8 @@ pub fn SettingsPanel() -> impl IntoView {
     let account = expect_context::<AccountStore>();
     let config = expect_context::<ConfigStore>();
     let show_key = RwSignal::new(false);
-    let check = move |_| account.check(settings, move || config.load(settings));
+    let credit = expect_context::<CreditStore>();
+    let check = move |_| account.check(settings, credit, move || config.load(settings));
     // A returning user (a key is kept) comes to make pictures: the settings
     // start folded to one line, so the form is on the first screen.
     let start_open = !settings.has_key_untracked();
@@ -254,16 +258,21 @@ fn KeyPlaceChoice(place: KeyPlace, id: &'static str, label: T) -> impl IntoView 
     }
 }
 
+/// Where a deployment's proxy guide is (`KAMIYA_PROXY_GUIDE` at build
+/// time, e.g. the repository's README#behind-a-proxy); without one, the
+/// messages name the guide's section.
+const PROXY_GUIDE: Option<&str> = match option_env!("KAMIYA_PROXY_GUIDE") {
+    Some(url) if !url.is_empty() => Some(url),
+    _ => None,
+};
+
 #[component]
 fn AccountStatus() -> impl IntoView {
     let account = expect_context::<AccountStore>();
     let lang = use_lang();
-    let error = Signal::derive(move || match account.state.get() {
-        CheckState::Failed(e) => Some(e),
-        _ => None,
-    });
     view! {
         <div aria-live="polite">
+            <Checklist/>
             {move || match account.state.get() {
                 CheckState::Checking => Some(view! { <p class="hint">{T::Checking.tr()}</p> }.into_any()),
                 CheckState::Ok(d) => {
@@ -280,9 +289,54 @@ fn AccountStatus() -> impl IntoView {
                         </div>
                     }.into_any())
                 }
+                CheckState::Failed(cause) => {
+                    let guide = cause.wants_proxy_guide().then_some(PROXY_GUIDE).flatten();
+                    Some(view! {
+                        <div class="notice error" role="alert">
+                            <p>{move || cause.describe(lang.get())}</p>
+                            {guide.map(|href| view! {
+                                <p><a href=href target="_blank" rel="noopener noreferrer">{T::ProxyGuide.tr()}</a></p>
+                            })}
+                        </div>
+                    }.into_any())
+                }
                 _ => None,
             }}
-            <ErrorNotice error=error/>
         </div>
+    }
+}
+
+/// Each step of the check and how it went: a symbol for the eye, a word
+/// for screen readers.
+#[component]
+fn Checklist() -> impl IntoView {
+    let account = expect_context::<AccountStore>();
+    let lang = use_lang();
+    move || {
+        account.steps.get().map(|a| {
+            let items = STEPS
+                .iter()
+                .map(|step| {
+                    let mark = a.mark(*step);
+                    let (symbol, said) = words::mark(mark);
+                    let class = match mark {
+                        Mark::Passed => "passed",
+                        Mark::Failed => "failed",
+                        Mark::Running => "running",
+                        Mark::Waiting => "waiting",
+                    };
+                    let label = words::step(*step);
+                    view! {
+                        <li class=class>
+                            <span class="mark" aria-hidden="true">{symbol}</span>
+                            <span>{label.get(lang.get())}<span class="visually-hidden">{format!(": {}", said.get(lang.get()))}</span></span>
+                        </li>
+                    }
+                })
+                .collect::<Vec<_>>();
+            view! {
+                <ol class="checklist" aria-label=T::CheckSteps.get(lang.get())>{items}</ol>
+            }
+        })
     }
 }

@@ -3,8 +3,11 @@
 //! Every word comes from [`T`]; values go into its templates with
 //! [`T::fill`]. No browser calls here, so the tests run natively.
 
+use super::common::format_credit;
 use crate::api::{ApiError, BaseUrlProblem, SettingProblem};
 use crate::domain::a1111::Filled;
+use crate::domain::connection::{Cause, Mark, NotApi, Step};
+use crate::domain::credit::JobCost;
 use crate::domain::fit::{SourceProblem, MAX_SOURCE_PIXELS};
 use crate::domain::job::{FailReason, JobState, Progress};
 use crate::domain::params::Problem;
@@ -72,6 +75,113 @@ impl Describe for BaseUrlProblem {
         }
         .get(lang)
         .into()
+    }
+}
+
+/// What "Check connection" found, with the fix.
+impl Describe for Cause {
+    fn describe(&self, lang: Lang) -> String {
+        match self {
+            Cause::Offline => T::CauseOffline.get(lang).into(),
+            Cause::Setting(problem) => T::CheckSettings.fill(lang, &[&problem.describe(lang)]),
+            Cause::MixedContent { page, api } => T::CauseMixedContent.fill(lang, &[page, api]),
+            Cause::PagePolicy { api } => T::CausePagePolicy.fill(lang, &[api]),
+            Cause::Unreachable { api } => T::CauseUnreachable.fill(lang, &[api]),
+            Cause::TimedOut { api, secs } => T::CauseTimedOut.fill(lang, &[api, secs]),
+            Cause::Cors {
+                page,
+                api,
+                with_key,
+            } => if *with_key {
+                T::CauseCorsWithKey
+            } else {
+                T::CauseCors
+            }
+            .fill(lang, &[page, api]),
+            Cause::NotTheApi { api, seen } => match seen {
+                NotApi::Page => T::CauseNotApiPage,
+                NotApi::NotFound => T::CauseNotApiNotFound,
+                NotApi::NotJson => T::CauseNotApiJson,
+            }
+            .fill(lang, &[api]),
+            Cause::Gateway { api, status, said } => with_server_text(
+                &T::CauseGateway.fill(lang, &[api, status]),
+                said.as_deref(),
+                lang,
+            ),
+            Cause::KeyMissing => T::CauseKeyMissing.get(lang).into(),
+            Cause::KeyNotReceived { said } => {
+                with_server_text(T::CauseKeyNotReceived.get(lang), said.as_deref(), lang)
+            }
+            Cause::KeyRefused { said } => {
+                with_server_text(T::KeyRefused.get(lang), said.as_deref(), lang)
+            }
+            Cause::Other(e) => e.describe(lang),
+        }
+    }
+}
+
+/// A step of the connection checklist.
+pub fn step(step: Step) -> T {
+    match step {
+        Step::Online => T::StepOnline,
+        Step::Address => T::StepAddress,
+        Step::Reach => T::StepReach,
+        Step::Origin => T::StepOrigin,
+        Step::Api => T::StepApi,
+        Step::Key => T::StepKey,
+    }
+}
+
+/// How a step went, for screen readers (the list shows a symbol).
+pub fn mark(mark: Mark) -> (&'static str, T) {
+    match mark {
+        Mark::Passed => ("✓", T::MarkPassed),
+        Mark::Failed => ("✗", T::MarkFailed),
+        Mark::Running => ("…", T::MarkRunning),
+        Mark::Waiting => ("·", T::MarkWaiting),
+    }
+}
+
+/// A finished job's cost; `None` while it is not known yet.
+pub fn job_cost(cost: &JobCost, lang: Lang) -> Option<String> {
+    match cost {
+        JobCost::Pending => None,
+        JobCost::Own(c) => Some(T::JobCostOwn.fill(lang, &[&format_credit(*c)])),
+        JobCost::Together { total, jobs } => {
+            Some(T::JobCostTogether.fill(lang, &[&format_credit(*total), jobs]))
+        }
+        JobCost::Unknown => Some(T::JobCostUnknown.get(lang).into()),
+    }
+}
+
+/// The header's line: the balance, and what this session spent.
+pub fn balance_line(balance: Option<f64>, spent: Option<f64>, lang: Lang) -> String {
+    let head = match balance {
+        Some(b) => T::CreditBalance.fill(lang, &[&format_credit(b)]),
+        None => T::CreditUnknown.get(lang).into(),
+    };
+    match spent {
+        Some(s) => format!(
+            "{head} · {}",
+            T::SessionSpent.fill(lang, &[&format_credit(s)])
+        ),
+        None => head,
+    }
+}
+
+/// What a batch should cost, from recent pictures like these.
+pub fn expected_cost(per_picture: Option<f64>, count: u32, lang: Lang) -> String {
+    match per_picture {
+        Some(each) => T::ExpectedCost.fill(
+            lang,
+            &[
+                &format_credit(each * f64::from(count)),
+                &count,
+                &format_credit(each),
+            ],
+        ),
+        None => T::ExpectedCostUnknown.get(lang).into(),
     }
 }
 
@@ -285,6 +395,116 @@ mod tests {
         for lang in [En, Zh] {
             assert!(!unusable.describe(lang).contains("JsError"));
         }
+    }
+
+    #[test]
+    fn every_cause_of_a_failed_check_in_both_languages() {
+        let page = "https://you.github.io".to_string();
+        let api = "https://p0.kamiya.dev".to_string();
+        let causes = [
+            Cause::Offline,
+            Cause::MixedContent {
+                page: page.clone(),
+                api: "http://kamiya.example".into(),
+            },
+            Cause::PagePolicy {
+                api: "http://192.168.1.5:8787".into(),
+            },
+            Cause::Unreachable { api: api.clone() },
+            Cause::TimedOut {
+                api: api.clone(),
+                secs: 30,
+            },
+            Cause::Cors {
+                page: page.clone(),
+                api: api.clone(),
+                with_key: false,
+            },
+            Cause::Cors {
+                page: page.clone(),
+                api: api.clone(),
+                with_key: true,
+            },
+            Cause::NotTheApi {
+                api: page.clone(),
+                seen: NotApi::Page,
+            },
+            Cause::NotTheApi {
+                api: page.clone(),
+                seen: NotApi::NotFound,
+            },
+            Cause::NotTheApi {
+                api: page.clone(),
+                seen: NotApi::NotJson,
+            },
+            Cause::Gateway {
+                api: "https://proxy.example".into(),
+                status: 502,
+                said: Some("kamiya-proxy: the API at https://p0.kamiya.dev did not answer (cannot connect)".into()),
+            },
+            Cause::KeyMissing,
+            Cause::KeyNotReceived {
+                said: Some("未授权：未提供 API 密钥".into()),
+            },
+            Cause::KeyRefused {
+                said: Some("未授权：API 密钥无效".into()),
+            },
+        ];
+        for cause in &causes {
+            let (en, zh) = (cause.describe(En), cause.describe(Zh));
+            assert!(!en.is_empty() && !zh.is_empty() && en != zh, "{cause:?}");
+            // Printed with `--nocapture` for the report.
+            println!("{cause:?}\n  en: {en}\n  zh: {zh}");
+        }
+        let cors = &causes[5];
+        assert_eq!(
+            cors.describe(En),
+            "The server at https://p0.kamiya.dev answers, but does not allow this page (https://you.github.io) to read its answers (CORS). Use a proxy that allows https://you.github.io: see “Behind a proxy” in Kamiya Studio's guide. If https://p0.kamiya.dev is your own kamiya-proxy, start it with --allow-origin https://you.github.io."
+        );
+        assert!(cors.describe(Zh).contains("https://you.github.io"));
+        assert!(causes[10].describe(Zh).ends_with("服务器说：“kamiya-proxy: the API at https://p0.kamiya.dev did not answer (cannot connect)”"));
+        assert!(causes[12]
+            .describe(En)
+            .starts_with("The server answered exactly as it does when no key is sent"));
+        assert!(causes[13]
+            .describe(En)
+            .starts_with("The API key was refused"));
+    }
+
+    #[test]
+    fn costs_and_balances_never_say_nan() {
+        assert_eq!(job_cost(&JobCost::Pending, En), None);
+        assert_eq!(job_cost(&JobCost::Own(1.5), En).unwrap(), "Cost 1.50");
+        assert_eq!(
+            job_cost(
+                &JobCost::Together {
+                    total: 6.0,
+                    jobs: 2
+                },
+                Zh
+            )
+            .unwrap(),
+            "与同时进行的 2 个任务合计花费 6.00"
+        );
+        assert_eq!(job_cost(&JobCost::Unknown, En).unwrap(), "Cost unknown");
+        assert_eq!(
+            balance_line(Some(17991.86), Some(1.5), En),
+            "Credit 17,991.86 · spent this session 1.50"
+        );
+        assert_eq!(balance_line(None, None, Zh), "余额未知");
+        assert_eq!(
+            expected_cost(Some(1.5), 4, En),
+            "Expected cost: about 6.00 (4 × 1.50)"
+        );
+        assert_eq!(
+            expected_cost(None, 4, Zh),
+            "尚不知道此模型、尺寸和步数的花费。"
+        );
+        assert_eq!(mark(Mark::Passed), ("✓", T::MarkPassed));
+        assert_eq!(
+            step(Step::Origin).get(En),
+            "It lets this page read its answers (CORS)"
+        );
     }
 
     #[test]

@@ -23,8 +23,36 @@ pub enum KeepProblem {
     NoArchive,
 }
 
-/// The picture at `url`, if its host lets this page read it.
-pub(crate) async fn fetch_blob(url: &str) -> Option<web_sys::Blob> {
+thread_local! {
+    /// Image hosts this page could read only through the proxy at the API
+    /// base URL, this session: asked through it first from then on, so
+    /// each picture costs one request, not a refused one and then another.
+    static THROUGH_PROXY: std::cell::RefCell<std::collections::HashSet<String>> =
+        Default::default();
+}
+
+/// The picture at `url`, if its host lets this page read it (CORS), or
+/// else a proxy at `base_url` serves it (`picture_through_proxy`).
+pub(crate) async fn fetch_blob(url: &str, base_url: &str) -> Option<web_sys::Blob> {
+    let Some(proxied) = crate::api::picture_through_proxy(base_url, url) else {
+        return fetch_one(url).await;
+    };
+    let host = crate::domain::connection::origin_of(url);
+    if THROUGH_PROXY.with(|h| h.borrow().contains(&host)) {
+        if let Some(blob) = fetch_one(&proxied).await {
+            return Some(blob);
+        }
+        return fetch_one(url).await;
+    }
+    if let Some(blob) = fetch_one(url).await {
+        return Some(blob);
+    }
+    let blob = fetch_one(&proxied).await?;
+    THROUGH_PROXY.with(|h| h.borrow_mut().insert(host));
+    Some(blob)
+}
+
+async fn fetch_one(url: &str) -> Option<web_sys::Blob> {
     let response = gloo_net::http::Request::get(url).send().await.ok()?;
     if !response.ok() {
         return None;
@@ -45,6 +73,12 @@ fn ask_for_persistence() {
 }
 
 impl JobStore {
+    /// The picture at `url`, read from its host or through the proxy at
+    /// the API base URL.
+    pub async fn picture_blob(self, url: &str) -> Option<web_sys::Blob> {
+        fetch_blob(url, &self.settings.base_url_untracked()).await
+    }
+
     /// Keeps a copy of a finished picture on this device.
     pub async fn keep(self, id: &JobId) -> Result<(), KeepProblem> {
         if !self.archive.is_ready() {
@@ -54,7 +88,10 @@ impl JobStore {
             .peek(id)
             .and_then(|j| j.image_url)
             .ok_or(KeepProblem::Unreadable)?;
-        let blob = fetch_blob(&url).await.ok_or(KeepProblem::Unreadable)?;
+        let blob = self
+            .picture_blob(&url)
+            .await
+            .ok_or(KeepProblem::Unreadable)?;
         match self.archive.put_picture(id, &blob).await {
             Ok(()) => {}
             Err(IdbError::Full) => {

@@ -27,7 +27,6 @@ mod reconcile;
 mod tabs;
 
 pub use archive::{ArchiveState, DB_NAME};
-pub(crate) use kept::fetch_blob;
 pub use kept::{storage_estimate, KeepProblem};
 pub use lists::{Kind, Lists};
 pub use tabs::Leadership;

@@ -10,6 +10,7 @@ use crate::domain::params::trim_float;
 use crate::i18n::{use_lang, T};
 use crate::ui::actions::ImageActions;
 use crate::ui::common::when_made;
+use crate::ui::credit::JobCostLine;
 
 /// The full view: a modal dialog. Keys: ←/→ step, Esc closes; on touch
 /// screens a sideways swipe steps.
@@ -44,7 +45,8 @@ pub(super) fn Viewer(
         }
     });
     let (at_start, at_end) = (index == 0, index + 1 >= total);
-    let (r, made) = job.with_untracked(|j| (j.request.clone(), when_made(j, lang)));
+    let (r, made, id) =
+        job.with_untracked(|j| (j.request.clone(), when_made(j, lang), j.id.clone()));
     let loras = r
         .loras
         .iter()
@@ -87,6 +89,7 @@ pub(super) fn Viewer(
                         <dt>{T::Loras.tr()}</dt><dd>{loras}</dd>
                         {made.map(|t| view! { <dt>{T::Made.tr()}</dt><dd>{t}</dd> })}
                     </dl>
+                    <JobCostLine id=id/>
                     <ImageActions job=job/>
                 </div>
             </div>

@@ -14,7 +14,7 @@ use crate::domain::a1111;
 use crate::domain::gallery::{export_name, unique_names};
 use crate::domain::job::{Job, MadeAt};
 use crate::domain::zip::ZipStream;
-use crate::state::jobs::{fetch_blob, JobStore};
+use crate::state::jobs::JobStore;
 
 /// The browser holds what is written, in parts of this size.
 const PART: usize = 256 * 1024;
@@ -80,7 +80,7 @@ async fn bytes_of(jobs: JobStore, job: &Job) -> Option<Vec<u8>> {
     };
     let blob = match blob {
         Some(b) => b,
-        None => fetch_blob(job.image_url.as_deref()?).await?,
+        None => jobs.picture_blob(job.image_url.as_deref()?).await?,
     };
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())

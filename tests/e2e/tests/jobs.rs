@@ -24,10 +24,30 @@ async fn ten_jobs_at_once_all_finish() {
     h.wait_text("in line", WAIT).await;
     wait_for_images(&h, 10, LONG).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 10);
-    // Every job ended: nothing asks the server anything any more.
-    let settled = api.requests().len();
+    // Every job ended: nothing asks the server about jobs any more (the
+    // balance is read once after they finish, which is not polling).
+    let about_jobs = || {
+        api.requests()
+            .iter()
+            .filter(|r| r.route != Some(Route::Details))
+            .count()
+    };
+    let settled = about_jobs();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(api.requests().len(), settled, "no timer left polling");
+    assert_eq!(about_jobs(), settled, "no timer left polling");
+    // The balance is read again as jobs finish, but at most once per 5 s
+    // for all ten (the first read is Check connection's).
+    let reads: Vec<u64> = api
+        .requests()
+        .iter()
+        .filter(|r| r.route == Some(Route::Details) && r.method == "GET")
+        .map(|r| r.at_ms)
+        .collect();
+    assert!(reads.len() >= 2, "read again after jobs: {reads:?}");
+    assert!(
+        reads.windows(2).all(|w| w[1] - w[0] >= 4_500),
+        "at most one read per 5 s: {reads:?}"
+    );
     let hashids = stored_hashids(&h).await;
     assert_eq!(hashids.len(), 10);
     let unique: std::collections::HashSet<&String> = hashids.iter().collect();

@@ -60,6 +60,7 @@ pub(crate) fn config(cdn_url: &str) -> Value {
         "availableModels": models,
         "availableLoRAs": loras,
         "announcement": "本服务为本地替身服务器 / This is a local stand-in server",
-        "pricing": {"text2image": 1.5, "image2image": 1.5, "unit": "credit"},
+        // An invented field: the real config publishes no prices (see job_cost).
+        "pricing": {"perImage": 1.5, "over640000Pixels": "x2", "over35Steps": "x2", "unit": "credit"},
     })
 }

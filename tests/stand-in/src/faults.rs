@@ -50,6 +50,9 @@ pub enum FaultKind {
     /// Do the work, then close the connection without answering: the answer
     /// is lost, the job exists.
     DropAnswer,
+    /// Answer as if the request had no `Authorization` header, as behind a
+    /// proxy that drops it.
+    StripAuth,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +128,7 @@ impl FaultSpec {
                 self.ms.ok_or("delay_answer needs `ms`")?,
             )),
             "drop_answer" => FaultKind::DropAnswer,
+            "strip_auth" => FaultKind::StripAuth,
             other => return Err(format!("unknown fault kind `{other}`")),
         };
         Ok(Fault {
@@ -212,7 +216,8 @@ pub(crate) fn fault_response(kind: &FaultKind) -> Option<Response> {
         FaultKind::Delay(_)
         | FaultKind::Drop
         | FaultKind::DelayAnswer(_)
-        | FaultKind::DropAnswer => return None,
+        | FaultKind::DropAnswer
+        | FaultKind::StripAuth => return None,
     };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

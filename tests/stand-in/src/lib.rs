@@ -37,6 +37,7 @@ use tokio::sync::watch;
 
 pub use faults::{Fault, FaultKind, Route};
 pub use log::LoggedRequest;
+pub use state::{job_cost, CreditShown};
 
 use server::Handler;
 use state::Shared;
@@ -56,6 +57,8 @@ pub struct StandInConfig {
     pub cdn_port: u16,
     /// Whether the CDN sends `Access-Control-Allow-Origin: *`.
     pub cdn_cors: bool,
+    /// Whether the API's answers carry CORS headers.
+    pub cors: bool,
 }
 
 impl Default for StandInConfig {
@@ -66,6 +69,7 @@ impl Default for StandInConfig {
             api_port: 0,
             cdn_port: 0,
             cdn_cors: true,
+            cors: true,
         }
     }
 }
@@ -102,6 +106,7 @@ impl StandIn {
             config.job_duration,
             format!("http://{cdn_addr}"),
             config.cdn_cors,
+            config.cors,
         ));
         let (alive, shutdown) = watch::channel(());
 
@@ -159,6 +164,29 @@ impl StandIn {
     /// applies to each request.
     pub fn inject(&self, fault: Fault) {
         self.shared.lock().faults.push(fault);
+    }
+
+    /// Turns the API's CORS headers off (a server that refuses every
+    /// page's origin) or back on.
+    pub fn set_cors(&self, on: bool) {
+        self.shared
+            .cors
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sets `key`'s balance.
+    pub fn set_credit(&self, key: &str, credit: f64) {
+        self.shared.lock().credits.insert(key.to_owned(), credit);
+    }
+
+    /// `key`'s balance now.
+    pub fn credit(&self, key: &str) -> f64 {
+        self.shared.lock().credit(key)
+    }
+
+    /// How `getDetails` shows the balance from now on.
+    pub fn set_credit_shown(&self, shown: CreditShown) {
+        self.shared.lock().credit_shown = shown;
     }
 
     pub fn clear_faults(&self) {

@@ -1,5 +1,5 @@
 //! Runs the stand-in as a local demo backend:
-//! `kamiya-standin [--port 8787] [--cdn-port 8788] [--job-secs 6] [--key K]... [--no-cdn-cors]`
+//! `kamiya-standin [--port 8787] [--cdn-port 8788] [--job-secs 6] [--key K]... [--no-cdn-cors] [--no-cors]`
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -7,12 +7,13 @@ use std::time::Duration;
 use kamiya_standin::{StandIn, StandInConfig, DEMO_KEY};
 
 const USAGE: &str =
-    "usage: kamiya-standin [--port N] [--cdn-port N] [--job-secs S] [--key KEY]... [--no-cdn-cors]
+    "usage: kamiya-standin [--port N] [--cdn-port N] [--job-secs S] [--key KEY]... [--no-cdn-cors] [--no-cors]
   --port N        API port (default 8787)
   --cdn-port N    image CDN port (default 8788)
   --job-secs S    seconds from submission to a finished image (default 6)
   --key KEY       an accepted API key; repeatable (default the demo key)
-  --no-cdn-cors   the CDN sends no CORS header (tests the download fallback)";
+  --no-cdn-cors   the CDN sends no CORS header (tests the download fallback)
+  --no-cors       the API sends no CORS headers (a server refusing every page's origin)";
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<StandInConfig, String> {
     let mut config = StandInConfig {
@@ -37,6 +38,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<StandInConfig, String
             }
             "--key" => config.keys.push(value("--key")?),
             "--no-cdn-cors" => config.cdn_cors = false,
+            "--no-cors" => config.cors = false,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -101,6 +103,7 @@ mod tests {
         assert_eq!(c.keys, vec![DEMO_KEY.to_owned()]);
         assert_eq!(c.job_duration, Duration::from_secs(6));
         assert!(c.cdn_cors);
+        assert!(c.cors);
     }
 
     #[test]
@@ -117,12 +120,14 @@ mod tests {
             "--key",
             "b",
             "--no-cdn-cors",
+            "--no-cors",
         ]))
         .unwrap();
         assert_eq!((c.api_port, c.cdn_port), (1, 2));
         assert_eq!(c.keys, vec!["a".to_owned(), "b".to_owned()]);
         assert_eq!(c.job_duration, Duration::from_millis(500));
         assert!(!c.cdn_cors);
+        assert!(!c.cors);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use crate::catalog;
 use crate::faults::FaultSpec;
 use crate::jobs::Job;
-use crate::state::{Shared, CREDIT_PER_IMAGE};
+use crate::state::{job_cost, CreditShown, Shared};
 use crate::validate::validate;
 
 #[derive(Clone)]
@@ -52,13 +52,25 @@ async fn check_network() -> Response {
 }
 
 async fn details(State(shared): St, Extension(Key(key)): Extension<Key>) -> Response {
-    let credit = shared.lock().credit(&key);
+    let (credit, shown) = {
+        let state = shared.lock();
+        (state.credit(&key), state.credit_shown)
+    };
     // Rounded so that repeated subtraction shows no binary noise.
     let credit = (credit * 100.0).round() / 100.0;
+    let mut data =
+        json!({"email": "demo@kamiya.test", "role": "Normal", "credit": credit, "active": true});
+    match shown {
+        CreditShown::Number => {}
+        CreditShown::Missing => {
+            data.as_object_mut().map(|d| d.remove("credit"));
+        }
+        CreditShown::Text => data["credit"] = json!("n/a"),
+    }
     Json(json!({
         "status": 200,
         "message": "OK",
-        "data": {"email": "demo@kamiya.test", "role": "Normal", "credit": credit, "active": true},
+        "data": data,
         "useNAIFallback": false,
     }))
     .into_response()
@@ -94,7 +106,7 @@ async fn generate(State(shared): St, Extension(Key(key)): Extension<Key>, body: 
         }
         job
     };
-    let credit = state.credit(&key) - CREDIT_PER_IMAGE;
+    let credit = state.credit(&key) - job_cost(accepted.step, accepted.width, accepted.height);
     state.credits.insert(key.clone(), credit);
     *state.created.entry(key).or_default() += 1;
     state.last_generate_body = Some(body);
@@ -148,6 +160,7 @@ pub(crate) fn control(shared: Arc<Shared>) -> Router {
         .route("/__standin/reset", post(control_reset))
         .route("/__standin/fault", post(control_fault))
         .route("/__standin/job-duration-ms/{ms}", post(control_duration))
+        .route("/__standin/cors/{on}", post(control_cors))
         .fallback(|| async { error(404, "no such control route") })
         .with_state(shared)
 }
@@ -184,4 +197,14 @@ async fn control_duration(State(shared): St, Path(ms): Path<String>) -> Response
         }
         Err(_) => error(400, "job duration must be whole milliseconds"),
     }
+}
+
+async fn control_cors(State(shared): St, Path(on): Path<String>) -> Response {
+    let on = match on.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return error(400, "cors is `on` or `off`"),
+    };
+    shared.cors.store(on, std::sync::atomic::Ordering::Relaxed);
+    Json(json!({"status": 200, "message": "OK"})).into_response()
 }

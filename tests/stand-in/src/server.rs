@@ -145,9 +145,11 @@ pub(crate) async fn api(
     }
 
     let route = classify(req.method(), req.uri().path(), req.headers());
-    let key = bearer(req.headers())
-        .filter(|k| shared.is_key(k))
-        .map(str::to_owned);
+    let auth = match bearer(req.headers()) {
+        _ if !req.headers().contains_key(header::AUTHORIZATION) => Auth::Missing,
+        Some(k) if shared.is_key(k) => Auth::Key(k.to_owned()),
+        _ => Auth::Wrong,
+    };
     let seq = shared.lock().log.arrive(LoggedRequest {
         method: req.method().to_string(),
         route,
@@ -155,20 +157,35 @@ pub(crate) async fn api(
         query: req.uri().query().unwrap_or_default().to_owned(),
         status: 0,
         at_ms: shared.started.elapsed().as_millis() as u64,
-        authorized: key.is_some(),
+        authorized: matches!(auth, Auth::Key(_)),
     });
 
+    // With CORS off the stand-in is a server that answers every request
+    // but names no page's origin, so browsers hide its answers from pages.
     let resp = if req.method() == Method::OPTIONS {
         // Preflights never meet faults: a broken preflight would only
         // look like a CORS failure, which `Drop` already covers.
-        cors::preflight(req.headers())
+        if shared.cors() {
+            cors::preflight(req.headers())
+        } else {
+            Response::new(Body::empty())
+        }
     } else {
-        let mut resp = answer(&shared, api, req, route, key, &abandon).await;
-        cors::decorate(&mut resp, origin.as_ref());
+        let mut resp = answer(&shared, api, req, route, auth, &abandon).await;
+        if shared.cors() {
+            cors::decorate(&mut resp, origin.as_ref());
+        }
         resp
     };
     shared.lock().log.answered(seq, resp.status().as_u16());
     resp
+}
+
+/// What the request's `Authorization` says.
+enum Auth {
+    Missing,
+    Wrong,
+    Key(String),
 }
 
 async fn answer(
@@ -176,7 +193,7 @@ async fn answer(
     api: Router,
     req: Request<Body>,
     route: Option<Route>,
-    key: Option<String>,
+    auth: Auth,
     abandon: &Notify,
 ) -> Response {
     let fault = shared.lock().faults.take(route);
@@ -189,22 +206,24 @@ async fn answer(
             return std::future::pending().await;
         }
         Some(FaultKind::DelayAnswer(wait)) => {
-            let resp = route_request(api, req, route, key).await;
+            let resp = route_request(api, req, route, auth).await;
             tokio::time::sleep(wait).await;
             return resp;
         }
         Some(FaultKind::DropAnswer) => {
-            let _ = route_request(api, req, route, key).await;
+            let _ = route_request(api, req, route, auth).await;
             abandon.notify_one();
             return std::future::pending().await;
         }
+        // As if a proxy on the way had dropped the header.
+        Some(FaultKind::StripAuth) => return route_request(api, req, route, Auth::Missing).await,
         Some(kind) => {
             if let Some(resp) = fault_response(&kind) {
                 return resp;
             }
         }
     }
-    route_request(api, req, route, key).await
+    route_request(api, req, route, auth).await
 }
 
 /// The API's own answer, without faults.
@@ -212,13 +231,14 @@ async fn route_request(
     api: Router,
     mut req: Request<Body>,
     route: Option<Route>,
-    key: Option<String>,
+    auth: Auth,
 ) -> Response {
-    match (route, key) {
+    match (route, auth) {
         (None, _) => error(404, "接口不存在"),
         (Some(Route::CheckNetwork), _) => call(api, req).await,
-        (Some(_), None) => error(401, "未授权：API 密钥无效"),
-        (Some(_), Some(key)) => {
+        (Some(_), Auth::Missing) => error(401, "未授权：未提供 API 密钥"),
+        (Some(_), Auth::Wrong) => error(401, "未授权：API 密钥无效"),
+        (Some(_), Auth::Key(key)) => {
             req.extensions_mut().insert(Key(key));
             call(api, req).await
         }

@@ -40,20 +40,28 @@ async fn check_network_needs_no_key() {
 async fn missing_or_wrong_key_is_401_with_cors() {
     let s = start(SLOW).await;
     let url = format!("{}/api/session/getDetails", s.api_url());
-    for headers in [
-        vec![("origin", "http://app.test")],
-        vec![
-            ("origin", "http://app.test"),
-            ("authorization", "Bearer sk-nope"),
-        ],
-        vec![("origin", "http://app.test"), ("authorization", DEMO_KEY)],
+    // A missing key and a wrong one are told apart, as many servers do:
+    // that is how the app sees that a proxy dropped the header.
+    for (headers, message) in [
+        (
+            vec![("origin", "http://app.test")],
+            "未授权：未提供 API 密钥",
+        ),
+        (
+            vec![
+                ("origin", "http://app.test"),
+                ("authorization", "Bearer sk-nope"),
+            ],
+            "未授权：API 密钥无效",
+        ),
+        (
+            vec![("origin", "http://app.test"), ("authorization", DEMO_KEY)],
+            "未授权：API 密钥无效",
+        ),
     ] {
         let a = send(Method::GET, &url, &headers, None).await.unwrap();
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(
-            a.json(),
-            json!({"status": 401, "message": "未授权：API 密钥无效"})
-        );
+        assert_eq!(a.json(), json!({"status": 401, "message": message}));
         assert_eq!(
             a.header("access-control-allow-origin"),
             Some("http://app.test")
@@ -126,6 +134,66 @@ async fn details_credit_goes_down_per_key() {
     assert_eq!(
         get_as(&url, "sk-other-test-key").await.json()["data"]["credit"],
         json!(17993.36)
+    );
+}
+
+#[tokio::test]
+async fn each_picture_costs_by_its_size_and_steps() {
+    let s = start(SLOW).await;
+    let url = format!("{}/api/session/getDetails", s.api_url());
+    let mut big = text2image();
+    big["width"] = json!(1024);
+    big["height"] = json!(1024);
+    big["step"] = json!(40);
+    submit(&s, &big).await;
+    assert_eq!(get(&url).await.json()["data"]["credit"], json!(17987.36));
+    assert_eq!(s.credit(DEMO_KEY), 17993.36 - 6.0);
+    s.set_credit(DEMO_KEY, 2.0);
+    assert_eq!(get(&url).await.json()["data"]["credit"], json!(2.0));
+    s.set_credit_shown(kamiya_standin::CreditShown::Text);
+    assert_eq!(get(&url).await.json()["data"]["credit"], json!("n/a"));
+    s.set_credit_shown(kamiya_standin::CreditShown::Missing);
+    assert!(get(&url).await.json()["data"].get("credit").is_none());
+}
+
+#[tokio::test]
+async fn cors_can_be_switched_off() {
+    let s = start(SLOW).await;
+    let url = format!("{}/api/checkNetwork", s.api_url());
+    let origin = [("origin", "http://app.test")];
+    s.set_cors(false);
+    let a = send(Method::GET, &url, &origin, None).await.unwrap();
+    // It answers, but names no origin: a browser hides the answer.
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.header("access-control-allow-origin"), None);
+    let pre = send(
+        Method::OPTIONS,
+        &format!("{}/api/session/getDetails", s.api_url()),
+        &[
+            ("origin", "http://app.test"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "authorization"),
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pre.header("access-control-allow-origin"), None);
+    assert_eq!(pre.header("access-control-allow-headers"), None);
+    // Over HTTP, as other processes steer it.
+    let on = send(
+        Method::POST,
+        &format!("{}/__standin/cors/on", s.api_url()),
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(on.status, StatusCode::OK);
+    let a = send(Method::GET, &url, &origin, None).await.unwrap();
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        Some("http://app.test")
     );
 }
 

@@ -219,3 +219,17 @@ async fn oldest_matching_fault_wins_and_counts_down() {
     assert_eq!(get(&track).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(&config).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn strip_auth_answers_as_if_no_key_was_sent() {
+    let s = start(SLOW).await;
+    s.inject(Fault::once(Route::Details, FaultKind::StripAuth));
+    let url = format!("{}/api/session/getDetails", s.api_url());
+    let a = get(&url).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        a.json(),
+        json!({"status": 401, "message": "未授权：未提供 API 密钥"})
+    );
+    assert_eq!(get(&url).await.status, StatusCode::OK, "applied once");
+}

@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export TRUNK_SKIP_VERSION_CHECK=true
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# A fresh clone (CI) gains nothing from incremental builds: they only cost
+# disk (about 2 GB) and time.
+if [ -n "${CI:-}" ]; then
+  export CARGO_INCREMENTAL=0
+fi
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -314,7 +314,7 @@ async fn when_the_leading_window_closes_the_other_takes_over_at_once() {
     // Slow answers to generate, one job sent at a time: jobs wait in line.
     api.inject(Fault {
         route: Route::Generate,
-        kind: FaultKind::DelayAnswer(Duration::from_secs(2)),
+        kind: FaultKind::DelayAnswer(Duration::from_secs(3)),
         times: None,
     });
     h.fill("Jobs sent at once", "1").await;
@@ -327,7 +327,10 @@ async fn when_the_leading_window_closes_the_other_takes_over_at_once() {
     // The first window leads (it was first, and is visible): close it
     // while its first request is on its way and three jobs wait.
     to(&h, &a).await;
-    assert!(generate_posts(&api) <= 1);
+    // How many went already depends on how fast this engine opened the
+    // second window (WebKit on a loaded machine: two); some must wait.
+    let sent = generate_posts(&api);
+    assert!(sent < 4, "{sent} of 4 sent before the leader closed: none waits");
     h.close_window().await;
     to(&h, &b).await;
     let closed_at = Instant::now();

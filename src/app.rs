@@ -31,6 +31,9 @@ pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     provide_context(DraftStore::load());
     provide_context(HistoryStore::new());
     provide_context(crate::state::source::SourceStore::new());
+    provide_context(crate::state::tags::TagStore::new());
+    provide_context(crate::state::styles::load());
+    provide_context(crate::state::prompt_history::load());
     provide_context(jobs);
     provide_context(CreditStore::start(settings, jobs));
     (settings, config, jobs)

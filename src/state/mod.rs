@@ -12,9 +12,13 @@ mod idb;
 pub mod jobs;
 pub mod notify;
 pub mod page;
+pub mod prompt_history;
 pub mod settings;
 pub mod source;
 pub mod storage;
+pub mod styles;
+pub mod synced;
+pub mod tags;
 
 /// Milliseconds since the epoch, from the browser clock.
 pub fn now_ms() -> f64 {

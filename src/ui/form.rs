@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use super::common::{format_credit, ErrorNotice};
+use super::prompt::PromptBox;
+use super::prompt_tools::PromptTools;
 use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
 use super::words::{self, Describe};
 use crate::api::JobType;
@@ -18,6 +20,7 @@ use crate::state::config::ConfigStore;
 use crate::state::credit::CreditStore;
 use crate::state::draft::DraftStore;
 use crate::state::jobs::JobStore;
+use crate::state::prompt_history::PromptHistoryStore;
 use crate::state::random_seed;
 use crate::state::settings::SettingsStore;
 use crate::state::source::SourceStore;
@@ -156,6 +159,16 @@ fn Form(config: ImageConfig) -> impl IntoView {
     // A batch over the balance waits here for a second press; a change
     // to the form drops it.
     let unconfirmed = RwSignal::new(None::<Vec<GenerateRequest>>);
+    let prompt_history = expect_context::<PromptHistoryStore>();
+    // Sends a batch, and keeps its prompt among the recent ones.
+    let send = move |requests: Vec<GenerateRequest>| {
+        if let Some(first) = requests.first() {
+            // Not kept when storage is full: the batch is sent all the same.
+            let _ = prompt_history.change(|h| h.record(&first.prompts));
+        }
+        queued_note.set(Some(requests.len()));
+        jobs.enqueue(requests);
+    };
     Effect::new(move |_| {
         draft.draft.track();
         unconfirmed.set(None);
@@ -206,8 +219,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                     return;
                 }
                 unconfirmed.set(None);
-                queued_note.set(Some(requests.len()));
-                jobs.enqueue(requests);
+                send(requests);
             }
             Err(_) => {
                 draft.show_errors.set(true);
@@ -270,6 +282,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                 })
                 get=move || draft.draft.with(|d| d.prompts.clone())
                 set=move |v| draft.edit(|d| d.prompts = v)/>
+            <PromptTools/>
             <Fold id="negative" title=T::NegativePrompt
                 values=Signal::derive(move || draft.draft.with(|d| d.negative_summary(48)))>
                 <TextArea id="negative" label=T::NegativePrompt field=None rows=3 labelled_by="fold-negative"
@@ -348,8 +361,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                         <div class="row">
                             <button type="button" on:click=move |_| {
                                 if let Some(requests) = unconfirmed.try_update(Option::take).flatten() {
-                                    queued_note.set(Some(requests.len()));
-                                    jobs.enqueue(requests);
+                                    send(requests);
                                 }
                             }>{T::SendAnyway.tr()}</button>
                             <button type="button" class="secondary" on:click=move |_| unconfirmed.set(None)>{T::DontSend.tr()}</button>
@@ -467,6 +479,7 @@ fn ImportOffer(
     }
 }
 
+/// A prompt field, with tag suggestions and emphasis keys (ui/prompt.rs).
 #[component]
 fn TextArea(
     id: &'static str,
@@ -474,7 +487,7 @@ fn TextArea(
     field: Option<Field>,
     rows: u32,
     get: impl Fn() -> String + Send + Sync + 'static,
-    set: impl Fn(String) + 'static,
+    set: impl Fn(String) + Send + Sync + 'static,
     #[prop(optional)] on_paste: Option<Callback<web_sys::Event>>,
     /// The id of a visible heading that already names the field (a folding
     /// section's title): used instead of a second, identical label.
@@ -482,13 +495,18 @@ fn TextArea(
     labelled_by: Option<&'static str>,
 ) -> impl IntoView {
     let msg = format!("{id}-msg");
+    // The hint once, under the first prompt field (the one with a label).
+    let hint = labelled_by.is_none().then(|| format!("{id}-hint"));
+    let described_by = match &hint {
+        Some(hint) => format!("{hint} {msg}"),
+        None => msg.clone(),
+    };
     view! {
         <div class="field">
             {labelled_by.is_none().then(|| view! { <label for=id>{label.tr()}</label> })}
-            <textarea id=id rows=rows aria-describedby=msg.clone() aria-invalid=invalid(field)
-                aria-labelledby=labelled_by
-                on:paste=move |ev| if let Some(cb) = on_paste { cb.run(ev.into()) }
-                prop:value=get on:input=move |ev| set(event_target_value(&ev))></textarea>
+            <PromptBox id=id rows=rows described_by=described_by invalid=invalid(field)
+                labelled_by=labelled_by on_paste=on_paste get=get set=set/>
+            {hint.map(|hint| view! { <p id=hint class="hint">{T::PromptHint.tr()}</p> })}
             {field.map(|f| view! { <FieldMessage id=msg field=f/> })}
         </div>
     }

@@ -6,6 +6,8 @@ pub mod credit;
 pub mod form;
 pub mod gallery;
 pub mod jobs;
+pub mod prompt;
+pub mod prompt_tools;
 pub mod settings;
 pub mod source;
 pub mod words;

@@ -12,6 +12,8 @@ use crate::domain::fit::{SourceProblem, MAX_SOURCE_PIXELS};
 use crate::domain::job::{FailReason, JobState, Progress};
 use crate::domain::params::Problem;
 use crate::domain::share::{ShareError, ShareField, MAX_FRAGMENT_LEN};
+use crate::domain::styles::{BuiltIn, StyleError};
+use crate::domain::tags::Category;
 use crate::i18n::{Lang, T};
 use crate::state::source::SourceError;
 
@@ -315,6 +317,43 @@ impl Describe for SourceError {
                 T::TooLargeToSend.fill(lang, &[&format!("{megabytes:.1}")])
             }
             SourceError::CannotFetch => T::CannotFetchImage.get(lang).into(),
+        }
+    }
+}
+
+/// A tag category's label (shown beside its coloured mark).
+pub fn tag_category(c: Category) -> T {
+    match c {
+        Category::General => T::TagGeneral,
+        Category::Artist => T::TagArtist,
+        Category::Copyright => T::TagCopyright,
+        Category::Character => T::TagCharacter,
+        Category::Meta => T::TagMeta,
+    }
+}
+
+pub fn built_in_style(b: BuiltIn) -> T {
+    match b {
+        BuiltIn::Quality => T::StyleQuality,
+        BuiltIn::CommonNegative => T::StyleCommonNegative,
+        BuiltIn::Soft => T::StyleSoft,
+    }
+}
+
+impl Describe for StyleError {
+    fn describe(&self, lang: Lang) -> String {
+        match self {
+            StyleError::EmptyName => T::StyleNameEmpty.get(lang).into(),
+            StyleError::NameTooLong => T::StyleNameTooLong.get(lang).into(),
+            StyleError::NameTaken(name) => T::StyleNameTaken.fill(lang, &[name]),
+            StyleError::NotFound => T::StyleNotFound.get(lang).into(),
+            StyleError::NotStyles => T::StylesNotAFile.get(lang).into(),
+            StyleError::NewerVersion(v) => T::StylesNewer.fill(lang, &[v]),
+            StyleError::TooLarge => T::StylesTooLarge.get(lang).into(),
+            StyleError::TextTooLong => T::StyleTextTooLong.get(lang).into(),
+            StyleError::BadStyle(at, why) => {
+                T::StyleBadEntry.fill(lang, &[at, &why.describe(lang)])
+            }
         }
     }
 }

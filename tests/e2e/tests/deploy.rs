@@ -63,6 +63,13 @@ async fn after_one_visit_the_app_opens_offline_with_its_jobs() {
     h.open().await;
     h.wait_until("navigator.serviceWorker.controller !== null", WAIT)
         .await;
+    // The tag list is fetched on the prompt's first focus, and kept then.
+    h.field("Prompt").await.click().await.unwrap();
+    h.wait_until(
+        "(caches.match(new URL('tags.txt', location.href).href).then(r => { window.__tagsKept = !!r }), window.__tagsKept === true)",
+        WAIT,
+    )
+    .await;
 
     // The app's host goes away, so only the service worker can bring the app back: this
     // works in every engine. Chromium can also take the whole browser offline (its own
@@ -86,7 +93,21 @@ async fn after_one_visit_the_app_opens_offline_with_its_jobs() {
         .await;
     if chromium {
         kamiya_e2e::app::set_offline(&h, false).await;
+        // The form needs the API's config, which offline it could not read.
+        h.open().await;
     }
+    // The app's host is still gone: the tag list comes from the service
+    // worker's copy.
+    h.field("Prompt")
+        .await
+        .send_keys(", long ha")
+        .await
+        .unwrap();
+    h.wait_until(
+        "(() => { const o = document.querySelector('#prompt-tags [role=option] .tag-name'); return !!o && o.textContent === 'long hair'; })()",
+        WAIT,
+    )
+    .await;
     h.close().await;
 }
 

@@ -330,7 +330,10 @@ async fn when_the_leading_window_closes_the_other_takes_over_at_once() {
     // How many went already depends on how fast this engine opened the
     // second window (WebKit on a loaded machine: two); some must wait.
     let sent = generate_posts(&api);
-    assert!(sent < 4, "{sent} of 4 sent before the leader closed: none waits");
+    assert!(
+        sent < 4,
+        "{sent} of 4 sent before the leader closed: none waits"
+    );
     h.close_window().await;
     to(&h, &b).await;
     let closed_at = Instant::now();

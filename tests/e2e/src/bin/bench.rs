@@ -626,6 +626,92 @@ async fn lighthouse(runs: usize, throttling: &str) {
     drop(server);
 }
 
+/// Tag completion on a phone (4x CPU slowdown): the list's arrival on
+/// first focus, the matching time of each keystroke (the app's
+/// `kamiya-tags-match` measures), and the longest task while typing tags
+/// (English, Chinese) and at the end of a 10,000-character prompt.
+async fn tags() {
+    println!("\n## Tag completion at 4x CPU slowdown");
+    let api = standin(JOB_SECS).await.0;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.set_init_script(LONG_TASKS);
+    connect(&h, &api).await;
+    cpu_slowdown(&h, 4).await;
+    forget_long_tasks(&h).await;
+    let field = h.field("Prompt").await;
+    let focused = h.eval("performance.now()").await.as_f64().unwrap_or(0.0);
+    field.click().await.expect("focus the prompt");
+    h.wait_until(
+        "performance.getEntriesByName('kamiya-tags-ready').length > 0",
+        WAIT,
+    )
+    .await;
+    let ready = h
+        .eval("performance.getEntriesByName('kamiya-tags-ready')[0].startTime")
+        .await
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    let size = h
+        .eval("(performance.getEntriesByType('resource').find(e => e.name.endsWith('/tags.txt')) || {}).encodedBodySize || 0")
+        .await;
+    println!(
+        "tag list: {size} bytes over the wire; ready {:.0} ms after the first focus; longest task meanwhile {:.0} ms",
+        ready - focused,
+        longest_task(&h).await
+    );
+    let mut typed_longest = 0.0_f64;
+    for text in [
+        "1girl, long ha",
+        ", longhai",
+        ", 长发",
+        ", twint",
+        ", looking at vie",
+        ", hatsune mi",
+    ] {
+        forget_long_tasks(&h).await;
+        for key in text.chars() {
+            field.send_keys(&key.to_string()).await.expect("typing");
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        typed_longest = typed_longest.max(longest_task(&h).await);
+    }
+    let mut times: Vec<f64> = h
+        .eval("performance.getEntriesByName('kamiya-tags-match').map(e => e.duration)")
+        .await
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+        .unwrap_or_default();
+    times.sort_by(f64::total_cmp);
+    let n = times.len();
+    let max = times.last().copied().unwrap_or(f64::NAN);
+    let p95 = times
+        .get((n * 95 / 100).min(n.saturating_sub(1)))
+        .copied()
+        .unwrap_or(f64::NAN);
+    println!(
+        "matching per keystroke ({n} keystrokes): median {:.2} ms, 95th percentile {p95:.2} ms, longest {max:.2} ms; longest task while typing {typed_longest:.0} ms",
+        median(&mut times)
+    );
+    // A prompt of 10,000 characters: typing at its end.
+    h.fill("Prompt", &"masterpiece, best quality, ".repeat(371))
+        .await;
+    h.eval("(() => { const p = document.getElementById('prompt'); p.focus(); p.setSelectionRange(p.value.length, p.value.length); return true })()")
+        .await;
+    forget_long_tasks(&h).await;
+    for key in "long ha".chars() {
+        field.send_keys(&key.to_string()).await.expect("typing");
+        tokio::time::sleep(Duration::from_millis(80)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    println!(
+        "typing at the end of a 10,000-character prompt: longest task {:.0} ms",
+        longest_task(&h).await
+    );
+    cpu_slowdown(&h, 1).await;
+    h.close().await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--load-only") {
@@ -649,6 +735,10 @@ async fn main() {
         long_tasks().await;
         return;
     }
+    if std::env::args().any(|a| a == "--tags-only") {
+        tags().await;
+        return;
+    }
     if std::env::args().any(|a| a == "--archive-only") {
         archive(20_000).await;
         return;
@@ -666,4 +756,5 @@ async fn main() {
     gallery(10_000).await;
     archive(20_000).await;
     long_tasks().await;
+    tags().await;
 }

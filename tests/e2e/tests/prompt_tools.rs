@@ -435,6 +435,9 @@ async fn styles_survive_a_reload_and_round_trip_through_export_and_import() {
     h.select("Style", "Red fox").await;
     h.click("Apply").await;
     assert_eq!(prompt_value(&h).await, "a red fox");
+    h.eval("(() => { document.getElementById('style-pick').scrollIntoView({ block: 'center' }); return true })()")
+        .await;
+    h.screenshot("desktop-styles").await;
     assert_axe_clean(&h, "styles panel").await;
 
     // Recent prompts: what was sent, searchable, one tap to use again.
@@ -461,6 +464,9 @@ async fn styles_survive_a_reload_and_round_trip_through_export_and_import() {
     h.field("Prompt").await;
     h.click("Recent prompts").await;
     h.wait_text("a red fox in the snow", WAIT).await;
+    h.eval("(() => { document.getElementById('recent-search').scrollIntoView({ block: 'center' }); return true })()")
+        .await;
+    h.screenshot("desktop-recent-prompts").await;
     assert_axe_clean(&h, "recent prompts").await;
     h.close().await;
 }

@@ -80,6 +80,15 @@ pub async fn wait_for_picture(h: &Harness, prompt: &str, timeout: Duration) {
 /// picks the item named `item` (by mouse, as a person would).
 pub async fn picture_menu(h: &Harness, prompt: &str, item: &str) {
     h.click(&format!("More actions: {prompt}")).await;
+    // The menu is placed (in the top layer) and focused in the frame after
+    // the click; a person sees it there before pressing an item. Clicking
+    // at once raced that move in WebKit under load: the click landed where
+    // the item had been, outside the menu, which closed it.
+    h.wait_until(
+        "document.activeElement?.getAttribute('role')?.startsWith('menuitem') === true",
+        Duration::from_secs(10),
+    )
+    .await;
     h.click(item).await;
 }
 

@@ -135,11 +135,10 @@ def minify_scripts(staging, html):
     tool = terser()
     if tool is None:
         sys.exit("post_build.py: terser is missing; run scripts/install-tools.sh")
-    for name in sorted(os.listdir(staging)):
-        # Only the glue, an ES module. encode.js is also a classic script
-        # in the page, whose top-level names must stay.
-        if not (name.startswith("kamiya-studio-") and name.endswith(".js")):
-            continue
+    # Only the glue, an ES module the page preloads with an integrity hash.
+    # encode.js is also a classic script in the page, whose top-level names
+    # must stay.
+    for name in re.findall(r'href="?\./([\w.-]+\.js)"?\s+integrity=', html):
         path = os.path.join(staging, name)
         subprocess.run(
             [tool, path, "--module", "--compress", "passes=2", "--mangle", "-o", path],

@@ -60,6 +60,12 @@ impl StaticServer {
         Self::start_with(dist, "/", None, true).await
     }
 
+    /// As [`StaticServer::start_precompressed`], under `sub_path` (starting and ending with
+    /// '/'): for builds made for a sub-path, such as another app measured beside ours.
+    pub async fn start_precompressed_at(dist: &Path, sub_path: &str) -> StaticServer {
+        Self::start_with(dist, sub_path, None, true).await
+    }
+
     async fn start_with(
         dist: &Path,
         sub_path: &str,

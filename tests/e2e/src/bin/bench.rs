@@ -512,19 +512,78 @@ async fn long_tasks() {
     h.close().await;
 }
 
-/// A copy of dist/ with `.br` and `.gz` twins of every text and wasm file, as a CDN serves it.
-fn precompressed_dist() -> std::path::PathBuf {
-    let root = kamiya_e2e::workspace_root();
-    let out = root.join("target/bench-dist");
+/// Start-up at 4x CPU slowdown, as Lighthouse sees it: a first visit (nothing stored, no key),
+/// then a returning user (a key and the API's config). Prints every long task of each start
+/// and the app's marks (`kamiya-app-start`, `kamiya-app-ready`, `kamiya-all-ready`).
+async fn start_up() {
+    println!("\n## Start-up at 4x CPU slowdown (long tasks over 50 ms: [start, duration] ms)");
+    let api = standin(JOB_SECS).await.0;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    h.open().await;
+    h.set_init_script(LONG_TASKS);
+    for returning in [false, true] {
+        if returning {
+            connect(&h, &api).await;
+        }
+        cpu_slowdown(&h, 4).await;
+        let mut longest = Vec::new();
+        for _ in 0..3 {
+            h.reload().await;
+            h.wait_until(
+                "performance.getEntriesByName('kamiya-all-ready').length > 0",
+                WAIT,
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            longest.push(longest_task(&h).await);
+            println!(
+                "  {}",
+                h.eval("JSON.stringify({ tasks: window.__longTaskTimes, marks: performance.getEntriesByType('mark').filter(e => e.name.startsWith('kamiya-') && !e.name.startsWith('kamiya-source') && !e.name.startsWith('kamiya-tags')).map(e => [e.name, Math.round(e.startTime)]) })")
+                    .await
+            );
+        }
+        cpu_slowdown(&h, 1).await;
+        println!(
+            "{}: longest task {:.0} ms (median of 3)",
+            if returning {
+                "returning user (key, config)"
+            } else {
+                "first visit"
+            },
+            median(&mut longest)
+        );
+    }
+    h.close().await;
+}
+
+/// A copy of `dist` (recursively) with `.br` and `.gz` twins of every text and wasm file, as
+/// a CDN serves it.
+fn precompressed(dist: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let out = kamiya_e2e::workspace_root()
+        .join("target/bench-dist")
+        .join(name);
     let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).expect("create target/bench-dist");
-    for entry in std::fs::read_dir(root.join("dist")).expect("dist/ (trunk build --release)") {
+    copy_compressed(dist, &out);
+    out
+}
+
+fn copy_compressed(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create a bench-dist directory");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
         let path = entry.expect("dist entry").path();
-        let dest = out.join(path.file_name().unwrap());
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_compressed(&path, &dest);
+            continue;
+        }
+        // A build's own compressed twins are made again here, from the same file.
+        if matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz")) {
+            continue;
+        }
         std::fs::copy(&path, &dest).expect("copy dist file");
         let compressible = matches!(
             dest.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "js" | "css" | "html" | "webmanifest" | "json")
+            Some("wasm" | "js" | "css" | "html" | "webmanifest" | "json" | "svg")
         );
         if compressible {
             for (tool, args) in [
@@ -540,12 +599,38 @@ fn precompressed_dist() -> std::path::PathBuf {
             }
         }
     }
-    out
 }
 
-/// Lighthouse (npm `lighthouse`, installed by scripts/bench.sh) with its mobile preset and
-/// simulated throttling, against the release build served precompressed; the machine's
-/// Chromium. Median of three runs, and every run.
+/// The apps Lighthouse measures: ours (dist/), then the others scripts/bench.sh built
+/// (`KAMIYA_BENCH_PEERS`: `name=dir@sub-path` entries separated by `;`), served the same way
+/// in the same run: the empty Leptos app through our pipeline, stable-ui from source.
+fn lighthouse_apps() -> Vec<(String, std::path::PathBuf, String)> {
+    let mut apps = vec![(
+        "Kamiya Studio".to_string(),
+        kamiya_e2e::workspace_root().join("dist"),
+        "/".to_string(),
+    )];
+    for entry in std::env::var("KAMIYA_BENCH_PEERS")
+        .unwrap_or_default()
+        .split(';')
+    {
+        let Some((name, rest)) = entry.split_once('=') else {
+            continue;
+        };
+        let (dir, sub_path) = rest.rsplit_once('@').unwrap_or((rest, "/"));
+        apps.push((
+            name.trim().into(),
+            dir.trim().into(),
+            sub_path.trim().into(),
+        ));
+    }
+    apps
+}
+
+/// Lighthouse (npm `lighthouse`, installed by scripts/bench.sh) with its mobile preset,
+/// against each app's build served precompressed; the machine's Chromium. Median of `runs`
+/// runs, and every run. The apps take turns run by run, so a busy moment of the machine
+/// does not fall on one app alone.
 /// `throttling` is Lighthouse's `--throttling-method`: `simulate` (its default: one fast load,
 /// then a model of a slow phone) or `devtools` (the load itself slowed down, so what the page
 /// paints while the wasm is on its way is seen).
@@ -561,69 +646,88 @@ async fn lighthouse(runs: usize, throttling: &str) {
         println!("skipped: {bin} not installed (scripts/bench.sh installs it)");
         return;
     }
-    let server = kamiya_e2e::StaticServer::start_precompressed(&precompressed_dist()).await;
-    let url = format!("http://{}/", server.addr);
+    let mut servers = Vec::new();
+    for (i, (name, dist, sub_path)) in lighthouse_apps().into_iter().enumerate() {
+        let server = kamiya_e2e::StaticServer::start_precompressed_at(
+            &precompressed(&dist, &format!("app{i}")),
+            &sub_path,
+        )
+        .await;
+        let url = format!("http://{}{sub_path}", server.addr);
+        servers.push((name, url, Vec::new(), server));
+    }
     let report = kamiya_e2e::workspace_root().join("target/lighthouse.json");
-    let mut rows = Vec::new();
     for run in 0..runs {
-        let profile = std::env::temp_dir().join(format!("kamiya-lh-{}-{run}", std::process::id()));
-        let flags = format!(
-            "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
-             --disable-background-networking --disable-component-update --disable-sync --user-data-dir={}",
-            profile.display()
-        );
-        let status = tokio::process::Command::new(&bin)
-            .arg(&url)
-            .args(["--quiet", "--only-categories=performance", "--output=json"])
-            .arg(format!("--throttling-method={throttling}"))
-            .arg(format!("--output-path={}", report.display()))
-            .arg(format!("--chrome-flags={flags}"))
-            .env("CHROME_PATH", "/usr/bin/chromium")
-            .status()
-            .await;
-        let _ = std::fs::remove_dir_all(&profile);
-        if !status.is_ok_and(|s| s.success()) {
-            println!("run {}: lighthouse failed", run + 1);
+        for (name, url, rows, _) in servers.iter_mut() {
+            let profile =
+                std::env::temp_dir().join(format!("kamiya-lh-{}-{run}", std::process::id()));
+            let flags = format!(
+                "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
+                 --disable-background-networking --disable-component-update --disable-sync --user-data-dir={}",
+                profile.display()
+            );
+            let status = tokio::process::Command::new(&bin)
+                .arg(&*url)
+                .args(["--quiet", "--only-categories=performance", "--output=json"])
+                .arg(format!("--throttling-method={throttling}"))
+                .arg(format!("--output-path={}", report.display()))
+                .arg(format!("--chrome-flags={flags}"))
+                .env("CHROME_PATH", "/usr/bin/chromium")
+                .status()
+                .await;
+            let _ = std::fs::remove_dir_all(&profile);
+            if !status.is_ok_and(|s| s.success()) {
+                println!("{name}, run {}: lighthouse failed", run + 1);
+                continue;
+            }
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&report).unwrap_or_default())
+                    .unwrap_or_default();
+            let audit = |id: &str| {
+                json["audits"][id]["numericValue"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+            };
+            let row = [
+                json["categories"]["performance"]["score"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+                    * 100.0,
+                audit("first-contentful-paint"),
+                audit("largest-contentful-paint"),
+                audit("total-blocking-time"),
+                audit("cumulative-layout-shift"),
+                audit("speed-index"),
+                audit("interactive"),
+                audit("total-byte-weight"),
+            ];
+            println!(
+                "{name}, run {}: score {:.0}, FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}, Speed Index {:.0} ms, TTI {:.0} ms, transferred {:.0} bytes",
+                run + 1, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
+            );
+            rows.push(row);
+        }
+    }
+    println!("| app | score | FCP | LCP | TBT (min-max) | CLS | bytes |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (name, _, rows, _) in servers.iter() {
+        if rows.is_empty() {
             continue;
         }
-        let json: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&report).unwrap_or_default()).unwrap_or_default();
-        let audit = |id: &str| {
-            json["audits"][id]["numericValue"]
-                .as_f64()
-                .unwrap_or(f64::NAN)
-        };
-        let row = [
-            json["categories"]["performance"]["score"]
-                .as_f64()
-                .unwrap_or(f64::NAN)
-                * 100.0,
-            audit("first-contentful-paint"),
-            audit("largest-contentful-paint"),
-            audit("total-blocking-time"),
-            audit("cumulative-layout-shift"),
-            audit("speed-index"),
-            audit("interactive"),
-            audit("total-byte-weight"),
-        ];
-        println!(
-            "run {}: score {:.0}, FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}, Speed Index {:.0} ms, TTI {:.0} ms, transferred {:.0} bytes",
-            run + 1, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7]
-        );
-        rows.push(row);
-    }
-    if !rows.is_empty() {
         let col = |i: usize| median(&mut rows.iter().map(|r| r[i]).collect::<Vec<_>>());
+        let tbt = rows.iter().map(|r| r[3]);
         println!(
-            "median: score {:.0}, FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}",
-            col(0),
-            col(1),
-            col(2),
+            "| {name} | {:.2} | {:.2} s | {:.2} s | {:.0} ms ({:.0}-{:.0}) | {:.3} | {:.0} |",
+            col(0) / 100.0,
+            col(1) / 1000.0,
+            col(2) / 1000.0,
             col(3),
-            col(4)
+            tbt.clone().fold(f64::INFINITY, f64::min),
+            tbt.fold(0.0, f64::max),
+            col(4),
+            col(7)
         );
     }
-    drop(server);
 }
 
 /// Tag completion on a phone (4x CPU slowdown): the list's arrival on
@@ -735,6 +839,10 @@ async fn main() {
         long_tasks().await;
         return;
     }
+    if std::env::args().any(|a| a == "--start-only") {
+        start_up().await;
+        return;
+    }
     if std::env::args().any(|a| a == "--tags-only") {
         tags().await;
         return;
@@ -755,6 +863,7 @@ async fn main() {
     crowd(20, 30.0).await;
     gallery(10_000).await;
     archive(20_000).await;
+    start_up().await;
     long_tasks().await;
     tags().await;
 }

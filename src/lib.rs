@@ -11,6 +11,7 @@ pub mod api;
 mod app;
 pub mod domain;
 pub mod i18n;
+pub mod json;
 pub mod state;
 pub mod ui;
 

@@ -436,3 +436,65 @@ async fn a_valid_form_queues_one_job_per_image_with_random_seeds() {
     // The form keeps its values.
     assert_eq!(q::<HtmlTextAreaElement>(&root, "#prompt").value(), "cat");
 }
+
+/// In the browser `json` goes through `JSON.parse` / `JSON.stringify`:
+/// what it writes serde_json (earlier versions) reads back the same, and
+/// the other way round.
+#[wasm_bindgen_test]
+fn browser_json_and_serde_json_read_each_other() {
+    use kamiya_studio::json;
+    use serde::{Deserialize, Serialize};
+    use std::collections::HashMap;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Kind {
+        Plain,
+        Named(String),
+        Failed { error: ApiError },
+    }
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Sample {
+        seed: u32,
+        cfg: f64,
+        whole: f64,
+        text: String,
+        none: Option<String>,
+        folds: HashMap<String, bool>,
+        loras: Vec<(String, f64)>,
+        kinds: Vec<Kind>,
+    }
+    let sample = Sample {
+        seed: u32::MAX,
+        cfg: 7.5,
+        whole: 3.0,
+        text: "quote \" comma, colon: line\nbreak \u{1F600} \u{1}".into(),
+        none: None,
+        folds: HashMap::from([("a".into(), true), ("1".into(), false)]),
+        loras: vec![("x".into(), 0.1)],
+        kinds: vec![
+            Kind::Plain,
+            Kind::Named("n".into()),
+            Kind::Failed {
+                error: ApiError::Api {
+                    status: (1 << 53) - 1,
+                    message: "m".into(),
+                },
+            },
+        ],
+    };
+    let written = json::to_string(&sample).unwrap();
+    assert!(written.contains(r#""none":null"#), "{written}");
+    assert_eq!(serde_json::from_str::<Sample>(&written).unwrap(), sample);
+    let old = serde_json::to_string(&sample).unwrap();
+    assert_eq!(json::from_str::<Sample>(&old).unwrap(), sample);
+    // Unknown fields are ignored, missing optional ones are `None`.
+    let lenient = old.replace(r#""none":null"#, r#""extra":{"deep":[1]}"#);
+    assert_eq!(json::from_str::<Sample>(&lenient).unwrap(), sample);
+    assert_eq!(
+        json::to_string("a \"b\", c").unwrap(),
+        serde_json::to_string("a \"b\", c").unwrap()
+    );
+    for bad in ["", "{", "[1,]", "{'a':1}", "nul"] {
+        assert!(json::from_str::<serde_json::Value>(bad).is_err(), "{bad}");
+    }
+}

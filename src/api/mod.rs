@@ -180,7 +180,7 @@ impl Client {
     }
 
     pub async fn generate(&self, request: &GenerateRequest) -> Result<JobRecord, ApiError> {
-        let body = serde_json::to_string(request).map_err(unusable)?;
+        let body = crate::json::to_string(request).map_err(unusable)?;
         let record: JobRecord = self.call(Endpoint::Generate, Some(body)).await?;
         if record.hashid.is_empty() {
             return Err(ApiError::Malformed("generate answer has no hashid".into()));

@@ -391,3 +391,16 @@ fn pictures_go_through_a_proxy_by_host_and_path_never_through_the_api() {
     assert_eq!(via("https://proxy.example", "/relative.jpg"), None);
     assert_eq!(via("not a url", "https://cdn.example/a.jpg"), None);
 }
+
+#[test]
+fn an_absurd_status_is_clamped_to_what_storage_keeps_exactly() {
+    let e =
+        types::parse_envelope::<JobRecord>(200, r#"{"status":1e20,"message":"m"}"#).unwrap_err();
+    assert_eq!(
+        e,
+        ApiError::Api {
+            status: (1 << 53) - 1,
+            message: "m".into()
+        }
+    );
+}

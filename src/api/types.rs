@@ -15,7 +15,7 @@ pub fn parse_envelope<T: serde::de::DeserializeOwned>(
     http_status: u16,
     body: &str,
 ) -> Result<T, ApiError> {
-    let json: Option<Value> = serde_json::from_str(body).ok();
+    let json: Option<Value> = crate::json::from_str(body).ok();
     let message = json.as_ref().and_then(|v| text_field(v, "message"));
     if http_status == 401 || http_status == 403 {
         return Err(ApiError::Unauthorized(message));
@@ -60,12 +60,17 @@ fn text_field(v: &Value, key: &str) -> Option<String> {
     }
 }
 
+/// Clamped to what a JS number holds exactly: the status lands in
+/// [`ApiError::Api`], which jobs keep in storage, and the browser's JSON
+/// writer refuses integers beyond 2^53.
 fn lenient_int(v: &Value) -> Option<i64> {
+    const SAFE: i64 = (1 << 53) - 1;
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+    .map(|n| n.clamp(-SAFE, SAFE))
 }
 
 /// Accepts a number, a numeric string, or null/garbage (as `None`).

@@ -57,7 +57,7 @@ pub fn to_text(r: &GenerateRequest) -> String {
 /// `Key: value, ` structure.
 fn quote(value: &str) -> String {
     if value.contains([',', ':', '\n', '"']) {
-        serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+        crate::json::to_string(value).unwrap_or_else(|_| value.to_string())
     } else {
         value.to_string()
     }
@@ -246,7 +246,7 @@ fn pairs(line: &str) -> Vec<(String, String)> {
             match closing_quote(rest) {
                 Some(end) => {
                     let quoted = &rest[..=end];
-                    value = serde_json::from_str::<String>(quoted)
+                    value = crate::json::from_str::<String>(quoted)
                         .unwrap_or_else(|_| quoted[1..end].to_string());
                     rest = &rest[end + 1..];
                     rest = &rest[rest.find(',').unwrap_or(rest.len())..];

@@ -428,7 +428,7 @@ fn other(e: ApiError, api: &str) -> Cause {
 
 /// A gateway's own message, when its body is the API's envelope.
 fn server_message(body: &str) -> Option<String> {
-    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+    let json: serde_json::Value = crate::json::from_str(body).ok()?;
     let message = json.get("message")?.as_str()?.trim();
     (!message.is_empty()).then(|| message.to_string())
 }

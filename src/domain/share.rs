@@ -62,7 +62,7 @@ pub fn encode(r: &GenerateRequest) -> String {
     };
     // Serialising this struct cannot fail; an empty payload would merely
     // decode as malformed.
-    let json = serde_json::to_vec(&wire).unwrap_or_default();
+    let json = crate::json::to_string(&wire).unwrap_or_default();
     format!("{PARAM}{}", URL_SAFE_NO_PAD.encode(json))
 }
 
@@ -119,7 +119,10 @@ pub fn decode(fragment: &str) -> Result<GenerateRequest, ShareError> {
     let bytes = LENIENT
         .decode(payload.trim())
         .map_err(|_| ShareError::Malformed)?;
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&bytes) else {
+    let Some(Value::Object(map)) = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| crate::json::from_str::<Value>(text).ok())
+    else {
         return Err(ShareError::Malformed);
     };
     match map.get("v").and_then(Value::as_u64) {

@@ -252,7 +252,7 @@ impl StyleBook {
 
     /// The export file.
     pub fn export(&self) -> String {
-        serde_json::to_string(&File {
+        crate::json::to_string(&File {
             format: FORMAT.into(),
             version: VERSION,
             styles: self.styles.clone(),
@@ -269,7 +269,7 @@ impl StyleBook {
         }
         // The header first: a file of another kind or a newer version is
         // named as such, whatever the rest of it holds.
-        let header: Header = serde_json::from_str(text).map_err(|_| StyleError::NotStyles)?;
+        let header: Header = crate::json::from_str(text).map_err(|_| StyleError::NotStyles)?;
         if header.format.as_deref() != Some(FORMAT) {
             return Err(StyleError::NotStyles);
         }
@@ -277,7 +277,7 @@ impl StyleBook {
         if version > VERSION {
             return Err(StyleError::NewerVersion(version));
         }
-        let file: File = serde_json::from_str(text).map_err(|_| StyleError::NotStyles)?;
+        let file: File = crate::json::from_str(text).map_err(|_| StyleError::NotStyles)?;
         if file.styles.len() > MAX_STYLES {
             return Err(StyleError::TooLarge);
         }

@@ -126,7 +126,7 @@ fn open() -> Option<Line> {
 
 /// Sends `message` to every other tab of the app, under `topic`.
 pub fn post<T: Serialize>(topic: &'static str, message: &T) {
-    let Ok(body) = serde_json::to_string(message) else {
+    let Ok(body) = crate::json::to_string(message) else {
         return;
     };
     let raw = format!("{topic}\n{body}");
@@ -151,7 +151,7 @@ pub fn subscribe<T: DeserializeOwned + 'static>(
     handler: impl Fn(T) + 'static,
 ) {
     let handler: Handler = Rc::new(move |body: &str| {
-        if let Ok(message) = serde_json::from_str::<T>(body) {
+        if let Ok(message) = crate::json::from_str::<T>(body) {
             handler(message);
         }
     });

@@ -160,7 +160,7 @@ fn read_stored() -> Stored {
 fn read_tab_key() -> Option<TabKey> {
     let raw = storage::get_raw(Area::Session, API_KEY_KEY)?;
     // Earlier versions kept the bare key here.
-    Some(serde_json::from_str(&raw).unwrap_or(TabKey {
+    Some(crate::json::from_str(&raw).unwrap_or(TabKey {
         epoch: None,
         key: raw,
     }))

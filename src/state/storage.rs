@@ -59,10 +59,10 @@ pub fn remove(a: Area, key: &str) {
 /// A stored value that no longer parses (older version, hand edits) reads
 /// as absent rather than breaking the start of the app.
 pub fn get<T: DeserializeOwned>(a: Area, key: &str) -> Option<T> {
-    serde_json::from_str(&get_raw(a, key)?).ok()
+    crate::json::from_str(&get_raw(a, key)?).ok()
 }
 
 pub fn set<T: Serialize>(a: Area, key: &str, value: &T) -> Result<(), StorageError> {
-    let text = serde_json::to_string(value).map_err(|_| StorageError::Unavailable)?;
+    let text = crate::json::to_string(value).map_err(|_| StorageError::Unavailable)?;
     set_raw(a, key, &text)
 }

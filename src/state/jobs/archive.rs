@@ -446,7 +446,7 @@ impl Archive {
         Ok(js_sys::Reflect::get(&value, &"v".into())
             .ok()
             .and_then(|v| v.as_string())
-            .and_then(|s| serde_json::from_str(&s).ok()))
+            .and_then(|s| crate::json::from_str(&s).ok()))
     }
 
     pub async fn save_durations(&self, stats: &DurationStats) -> Result<(), IdbError> {
@@ -456,7 +456,7 @@ impl Archive {
         set(
             &record,
             "v",
-            &JsValue::from_str(&serde_json::to_string(stats).unwrap_or_default()),
+            &JsValue::from_str(&crate::json::to_string(stats).unwrap_or_default()),
         );
         let _ = store(&tx, META)?.put(&record);
         idb::done(&tx).await
@@ -469,7 +469,7 @@ impl Archive {
     /// were. Returns how many jobs the value held (readable ones).
     pub async fn migrate(&self, raw: &str, now: f64) -> Result<usize, IdbError> {
         let value: serde_json::Value =
-            serde_json::from_str(raw).unwrap_or(serde_json::Value::String(raw.to_string()));
+            crate::json::from_str(raw).unwrap_or(serde_json::Value::String(raw.to_string()));
         let (jobs, unreadable) =
             parse_stored_jobs(value.get("jobs").unwrap_or(&serde_json::Value::Null));
         let removed: Vec<String> = value
@@ -533,7 +533,7 @@ impl Archive {
                         set(
                             &record,
                             "v",
-                            &JsValue::from_str(&serde_json::to_string(&stats).unwrap_or_default()),
+                            &JsValue::from_str(&crate::json::to_string(&stats).unwrap_or_default()),
                         );
                         let _ = meta.put(&record);
                     }
@@ -582,9 +582,9 @@ fn encode(job: &Job) -> JsValue {
     let text = if job.request.image.is_some() {
         let mut bare = job.clone();
         bare.request.image = None;
-        serde_json::to_string(&bare)
+        crate::json::to_string(&bare)
     } else {
-        serde_json::to_string(job)
+        crate::json::to_string(job)
     };
     set(
         &record,
@@ -603,5 +603,5 @@ fn decode(value: &JsValue) -> Option<Job> {
     let text = js_sys::Reflect::get(value, &"job".into())
         .ok()?
         .as_string()?;
-    serde_json::from_str(&text).ok()
+    crate::json::from_str(&text).ok()
 }

@@ -3,6 +3,7 @@
 pub mod a1111;
 pub mod connection;
 pub mod credit;
+pub mod decimal;
 pub mod emphasis;
 pub mod fit;
 pub mod gallery;

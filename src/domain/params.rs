@@ -373,26 +373,31 @@ impl Draft {
                 });
             }
         }
-        if !errors.is_empty() {
+        // Matched, not unwrapped: `unwrap` would build `Problem`'s `Debug`
+        // (and core's float formatting) into the app for a panic that cannot
+        // happen, since every failed field has put its error in `errors`.
+        let (Ok(step), Ok(cfg), Ok(seed), Ok(width), Ok(height), Ok(batch), true) =
+            (steps, cfg, seed, width, height, batch, errors.is_empty())
+        else {
             return Err(errors);
-        }
+        };
         Ok(Template {
             request: GenerateRequest {
                 kind: self.mode,
                 prompts,
                 negative_prompts: self.negative.trim().to_string(),
-                step: steps.unwrap(),
-                cfg: cfg.unwrap(),
-                seed: seed.unwrap(),
+                step,
+                cfg,
+                seed,
                 sampling: sampler,
-                width: width.unwrap(),
-                height: height.unwrap(),
+                width,
+                height,
                 model,
                 loras,
                 image: None,
             },
             random_seed: self.random_seed,
-            batch: batch.unwrap(),
+            batch,
         })
     }
 
@@ -429,8 +434,7 @@ impl Draft {
 
 /// `12.0` -> `"12"`, `7.5` -> `"7.5"`.
 pub fn trim_float(v: f64) -> String {
-    let s = format!("{v}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    super::decimal::shortest(v)
 }
 
 #[cfg(test)]

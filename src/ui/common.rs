@@ -50,7 +50,7 @@ pub fn scroll_to_form() {
 
 /// Formats a credit balance for the language.
 pub fn format_credit(credit: f64) -> String {
-    let s = format!("{credit:.2}");
+    let s = crate::domain::decimal::fixed(credit, 2);
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
     let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
     let mut grouped = String::new();

@@ -322,7 +322,7 @@ fn Form(config: ImageConfig) -> impl IntoView {
                     get=move || draft.draft.with(|d| d.steps.clone())
                     set=move |v| draft.edit(|d| d.steps = v)/>
                 <NumberOrText id="cfg" label=T::Cfg field=Field::Cfg kind="number"
-                    min=CFG_RANGE.0.to_string() max=CFG_RANGE.1.to_string() step="0.5"
+                    min=params::trim_float(CFG_RANGE.0) max=params::trim_float(CFG_RANGE.1) step="0.5"
                     get=move || draft.draft.with(|d| d.cfg.clone())
                     set=move |v| draft.edit(|d| d.cfg = v)/>
                 <SeedField/>

@@ -163,7 +163,8 @@ pub fn SourcePicker(#[prop(into)] missing: Signal<bool>) -> impl IntoView {
                 <div class="notice error" role="alert"><p>{e.describe(lang.get())}</p></div>
             })}
             {move || source.prepared.get().map(|p| {
-                let kb = (p.bytes as f64 / 1024.0).round();
+                // Rounded half up, in whole numbers: no float formatting.
+                let kb = (p.bytes + 512) / 1024;
                 let kind = if p.png { "PNG" } else { "JPEG" };
                 let name = source.info.with(|i| i.as_ref().map(|i| format!("{} ({}×{})", i.name, i.width, i.height))).unwrap_or_default();
                 view! {

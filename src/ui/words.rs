@@ -8,9 +8,10 @@ use crate::api::{ApiError, BaseUrlProblem, SettingProblem};
 use crate::domain::a1111::Filled;
 use crate::domain::connection::{Cause, Mark, NotApi, Step};
 use crate::domain::credit::JobCost;
+use crate::domain::decimal::fixed;
 use crate::domain::fit::{SourceProblem, MAX_SOURCE_PIXELS};
 use crate::domain::job::{FailReason, JobState, Progress};
-use crate::domain::params::Problem;
+use crate::domain::params::{trim_float, Problem};
 use crate::domain::share::{ShareError, ShareField, MAX_FRAGMENT_LEN};
 use crate::domain::styles::{BuiltIn, StyleError};
 use crate::domain::tags::Category;
@@ -233,7 +234,9 @@ impl Describe for Problem {
             Problem::Required => T::Required.get(lang).into(),
             Problem::NotAWholeNumber => T::NotAWholeNumber.get(lang).into(),
             Problem::NotANumber => T::NotANumber.get(lang).into(),
-            Problem::OutOfRange { min, max } => T::OutOfRange.fill(lang, &[min, max]),
+            Problem::OutOfRange { min, max } => {
+                T::OutOfRange.fill(lang, &[&trim_float(*min), &trim_float(*max)])
+            }
             Problem::NotMultipleOf8 => T::NotMultipleOf8.get(lang).into(),
             Problem::UnknownChoice => T::NotOffered.get(lang).into(),
             Problem::Duplicate => T::AlreadyAdded.get(lang).into(),
@@ -296,7 +299,7 @@ impl Describe for SourceProblem {
                     &[
                         &w,
                         &h,
-                        &format!("{megapixels:.1}"),
+                        &fixed(megapixels, 1),
                         &(MAX_SOURCE_PIXELS / 1_000_000),
                     ],
                 )
@@ -314,7 +317,7 @@ impl Describe for SourceError {
             SourceError::Dimensions(problem) => problem.describe(lang),
             SourceError::TooLargeToSend(bytes) => {
                 let megabytes = *bytes as f64 / 1_048_576.0;
-                T::TooLargeToSend.fill(lang, &[&format!("{megabytes:.1}")])
+                T::TooLargeToSend.fill(lang, &[&fixed(megabytes, 1)])
             }
             SourceError::CannotFetch => T::CannotFetchImage.get(lang).into(),
         }

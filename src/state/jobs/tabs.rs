@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::domain::decimal::shortest;
 use crate::domain::job::{Job, JobId};
 use crate::domain::poll::DurationStats;
 use crate::state::channel;
@@ -286,7 +287,7 @@ impl Leadership {
         let _ = storage::set_raw(
             Area::Local,
             LEASE_KEY,
-            &format!("{me}|{}", now + LEASE_TTL_MS),
+            &format!("{me}|{}", shortest(now + LEASE_TTL_MS)),
         );
         if !self.is_leader.get_untracked() {
             self.is_leader.set(true);

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 
 use super::tile::Tile;
 use super::Entry;
+use crate::domain::decimal::shortest;
 use crate::domain::job::JobId;
 
 /// Smallest cell, and the gap between cells, in CSS pixels.
@@ -239,9 +240,9 @@ pub(super) fn Grid(
 
     view! {
         <div class="grid-window" node_ref=container
-            style:height=move || format!("{}px", rows.get() as f64 * shape.with(|l| l.row))>
+            style:height=move || format!("{}px", shortest(rows.get() as f64 * shape.with(|l| l.row)))>
             <ul class="gallery"
-                style:transform=move || format!("translateY({}px)", range.with(|r| r.0) as f64 * shape.with(|l| l.row))
+                style:transform=move || format!("translateY({}px)", shortest(range.with(|r| r.0) as f64 * shape.with(|l| l.row)))
                 style:grid-template-columns=move || format!("repeat({}, minmax(0, 1fr))", shape.with(|l| l.cols))>
                 <For each=move || cells.get() key=|(e, ok)| (e.id(), *ok) let:cell>
                     {match cell {

@@ -99,21 +99,19 @@ if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{pr
 else
   log "wasm-opt (binaryen $BINARYEN_VERSION) present"
 fi
-if [ "$(node -p "require('$TOOLS_DIR/node_modules/terser/package.json').version" 2>/dev/null)" != "$TERSER_VERSION" ]; then
-  log "installing terser@$TERSER_VERSION (npm)"
-  mkdir -p "$TOOLS_DIR"
-  (cd "$TOOLS_DIR" && npm install --save-exact --no-audit --no-fund --silent "terser@$TERSER_VERSION")
-else
-  log "terser $TERSER_VERSION present"
-fi
-if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
-  if [ "$(node -p "require('$TOOLS_DIR/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]; then
-    log "installing axe-core@$AXE_VERSION (npm)"
+# An npm package at its pinned version in $TOOLS_DIR: npm_pinned NAME VERSION.
+npm_pinned() {
+  if [ "$(node -p "require('$TOOLS_DIR/node_modules/$1/package.json').version" 2>/dev/null)" != "$2" ]; then
+    log "installing $1@$2 (npm)"
     mkdir -p "$TOOLS_DIR"
-    (cd "$TOOLS_DIR" && npm install --save-exact --no-audit --no-fund --silent "axe-core@$AXE_VERSION")
+    (cd "$TOOLS_DIR" && npm install --save-exact --no-audit --no-fund --silent "$1@$2")
   else
-    log "axe-core $AXE_VERSION present"
+    log "$1 $2 present"
   fi
+}
+npm_pinned terser "$TERSER_VERSION"
+if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
+  npm_pinned axe-core "$AXE_VERSION"
 fi
 if [ -z "${KAMIYA_BUILD_ONLY:-}" ]; then
   if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }')" != "$GECKODRIVER_VERSION" ]; then

@@ -48,6 +48,14 @@ fn dead_url() -> String {
 
 /// Points the app at `base` with `key` and presses "Check connection".
 async fn check(h: &Harness, base: &str, key: &str) {
+    // The button is disabled while a check runs, and the last check's
+    // words can be on the page before it ends: a press then is lost (WebKit
+    // under load). A person presses once it is enabled again.
+    h.wait_until(
+        "!Array.from(document.querySelectorAll('button')).some(b => b.textContent.trim() === 'Check connection' && b.disabled)",
+        WAIT,
+    )
+    .await;
     h.fill("API base URL", base).await;
     h.fill("API key", key).await;
     h.click("Check connection").await;

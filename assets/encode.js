@@ -61,13 +61,29 @@ async function kamiyaFitAndEncode([bitmap, w, h, sx, sy, sw, sh, dx, dy, dw, dh,
     return smallest;
   } catch (e) {
     return null;
-  } finally {
-    if (!inPage) bitmap.close();
   }
 }
 
 if (typeof document === 'undefined') {
-  onmessage = async ({ data }) => postMessage(await kamiyaFitAndEncode(data));
+  // The page sends the source's file and its number (after the other
+  // fields): decoded here once, kept for the next size or fit, and let go
+  // when another source comes.
+  let kept = null;
+  onmessage = async ({ data }) => {
+    const [file] = data;
+    const source = data[13];
+    try {
+      if (!kept || kept.source !== source) {
+        if (kept) kept.bitmap.close();
+        kept = null;
+        kept = { source, bitmap: await createImageBitmap(file) };
+      }
+    } catch (e) {
+      return postMessage(null);
+    }
+    data[0] = kept.bitmap;
+    postMessage(await kamiyaFitAndEncode(data));
+  };
   // A source this browser cannot hand to a worker: the page does it.
   onmessageerror = () => postMessage(null);
 }

@@ -342,10 +342,12 @@ impl JobStore {
             })
             .collect();
         self.queue.keep_sources(sources.clone());
-        for job in &jobs {
-            self.set_memory(job.clone());
-        }
+        self.set_memory_all(&jobs);
         self.spawn(async move {
+            // The new cards are built in this task; encoding and storing the
+            // jobs waits for the next, so pressing Generate for 20 pictures
+            // is not one long task on a phone.
+            gloo_timers::future::TimeoutFuture::new(0).await;
             self.archive.opened().await;
             let stored = self.archive.add(&jobs, &sources).await;
             // Told only once stored: a leader in another tab claims them
@@ -534,33 +536,42 @@ impl JobStore {
 
     /// Puts a job into memory as it is (its card updates at once).
     fn set_memory(&self, job: Job) {
-        let existing = self.jobs.with_value(|j| j.get(&job.id).copied());
-        let newly_picture = job.state == JobState::Generated
-            && existing.is_none_or(|s| s.with_untracked(|old| old.state != JobState::Generated));
-        match existing {
-            Some(signal) => {
-                signal.maybe_update(|old| {
-                    let changed = *old != job;
-                    if changed {
-                        *old = job.clone();
-                    }
-                    changed
-                });
+        self.set_memory_all(std::slice::from_ref(&job));
+    }
+
+    /// Several jobs into memory, with one change to the lists: a batch of
+    /// 20 from Generate notified every list reader 20 times.
+    fn set_memory_all(&self, jobs: &[Job]) {
+        for job in jobs {
+            let existing = self.jobs.with_value(|j| j.get(&job.id).copied());
+            let newly_picture = job.state == JobState::Generated
+                && existing
+                    .is_none_or(|s| s.with_untracked(|old| old.state != JobState::Generated));
+            match existing {
+                Some(signal) => {
+                    signal.maybe_update(|old| {
+                        let changed = old != job;
+                        if changed {
+                            *old = job.clone();
+                        }
+                        changed
+                    });
+                }
+                None => {
+                    let signal = match self.owner.get_value() {
+                        Some(owner) => owner.with(|| RwSignal::new(job.clone())),
+                        None => RwSignal::new(job.clone()),
+                    };
+                    self.jobs.update_value(|j| {
+                        j.insert(job.id.clone(), signal);
+                    });
+                }
             }
-            None => {
-                let signal = match self.owner.get_value() {
-                    Some(owner) => owner.with(|| RwSignal::new(job.clone())),
-                    None => RwSignal::new(job.clone()),
-                };
-                self.jobs.update_value(|j| {
-                    j.insert(job.id.clone(), signal);
-                });
+            if newly_picture && existing.is_some() {
+                self.attention.picture(self.visible.get_untracked());
             }
         }
-        self.lists.maybe_update(|l| l.put([&job]));
-        if newly_picture && existing.is_some() {
-            self.attention.picture(self.visible.get_untracked());
-        }
+        self.lists.maybe_update(|l| l.put(jobs));
     }
 
     /// Takes a copy from the archive or another tab, unless memory holds a

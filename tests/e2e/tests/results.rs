@@ -129,7 +129,35 @@ async fn image_to_image_journey(
         "{w}x{hgt}"
     );
     h.wait_text(&format!("{w} × {hgt} · JPEG"), WAIT).await;
+    // Another picture of the same size: its own pixels are what is fitted
+    // (the worker keeps the last source it decoded, and must let it go).
+    let before = h
+        .eval("document.querySelector('.source-preview img').src")
+        .await;
+    let other = std::env::temp_dir().join(format!(
+        "kamiya-e2e-{}-source-other{tag}.png",
+        std::process::id()
+    ));
+    image::RgbImage::from_fn(1200, 700, |x, y| {
+        image::Rgb([(y % 256) as u8, 30, (x % 256) as u8])
+    })
+    .save_with_format(&other, image::ImageFormat::Png)
+    .unwrap();
+    h.field("Source image")
+        .await
+        .send_keys(&other.display().to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        &format!(
+            "(() => {{ const i = document.querySelector('.source-preview img'); return !!i && i.src !== {before}; }})()"
+        ),
+        WAIT,
+    )
+    .await;
+    h.wait_text(&format!("{w} × {hgt} · JPEG"), WAIT).await;
     let _ = std::fs::remove_file(fixture);
+    let _ = std::fs::remove_file(other);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -656,9 +656,14 @@ async fn lighthouse(runs: usize, throttling: &str) {
         let url = format!("http://{}{sub_path}", server.addr);
         servers.push((name, url, Vec::new(), server));
     }
-    let report = kamiya_e2e::workspace_root().join("target/lighthouse.json");
     for run in 0..runs {
-        for (name, url, rows, _) in servers.iter_mut() {
+        for (app, (name, url, rows, _)) in servers.iter_mut().enumerate() {
+            // Every report is kept, to read what a figure came from (the LCP
+            // element, the long tasks): target/lighthouse-<throttling>-<app>-<run>.json.
+            let report = kamiya_e2e::workspace_root().join(format!(
+                "target/lighthouse-{throttling}-{app}-{}.json",
+                run + 1
+            ));
             let profile =
                 std::env::temp_dir().join(format!("kamiya-lh-{}-{run}", std::process::id()));
             let flags = format!(

@@ -34,6 +34,7 @@ pub fn JobList() -> impl IntoView {
         }
     });
     provide_context(Clock(now));
+    provide_context(QueuePositions(Memo::new(move |_| jobs.queue_positions())));
 
     // Work in progress and jobs that ended without a picture; pictures are
     // in the gallery.
@@ -105,6 +106,10 @@ pub fn JobList() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Clock(RwSignal<f64>);
 
+/// Where each queued job stands, shared by the cards.
+#[derive(Clone, Copy)]
+struct QueuePositions(Memo<std::collections::HashMap<JobId, usize>>);
+
 #[component]
 fn JobCard(id: JobId) -> impl IntoView {
     let jobs = expect_context::<JobStore>();
@@ -142,7 +147,9 @@ fn JobCard(id: JobId) -> impl IntoView {
     );
     let label = title.clone();
     let send_hint = format!("send-cost-{}", id.get_value());
-    let status = move || job.with(|j| status_line(j, lang.get(), now.get(), jobs));
+    let QueuePositions(positions) = expect_context::<QueuePositions>();
+    let position = Memo::new(move |_| positions.with(|p| p.get(&id.get_value()).copied()));
+    let status = move || job.with(|j| status_line(j, lang.get(), now.get(), position.get(), jobs));
     let warning = move || job.with(|j| warning_line(j, lang.get(), jobs));
     let remove = move |_| jobs.remove(&id.get_value());
 
@@ -203,13 +210,13 @@ fn ReuseButton(id: JobId) -> impl IntoView {
     view! { <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button> }
 }
 
-fn status_line(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
+fn status_line(job: &Job, lang: Lang, now: f64, position: Option<usize>, jobs: JobStore) -> String {
     let mut line = job.state.describe(lang);
     if job.state == JobState::Submitting && job.last_error.is_some() {
         line = T::CheckingReceived.get(lang).to_string();
     }
     if job.state == JobState::Queued {
-        if let Some(pos) = jobs.queue_position(&job.id) {
+        if let Some(pos) = position {
             line = T::InLine.fill(lang, &[&line, &pos]);
         }
     }

@@ -21,7 +21,17 @@ async fn ten_jobs_at_once_all_finish() {
     h.fill("Number of images", "10").await;
     h.click("Generate").await;
     // Two are sent at a time; the rest wait in line and say so.
-    h.wait_text("in line", WAIT).await;
+    h.wait_text("#1 in line", WAIT).await;
+    // Each waiting card has its own place: 1, 2, 3… with none twice.
+    let places = h
+        .eval("Array.from(document.body.innerText.matchAll(/#(\\d+) in line/g), m => +m[1]).sort((a, b) => a - b)")
+        .await;
+    let places: Vec<u64> = serde_json::from_value(places).unwrap();
+    assert_eq!(
+        places,
+        (1..=places.len() as u64).collect::<Vec<_>>(),
+        "places in line"
+    );
     wait_for_images(&h, 10, LONG).await;
     assert_eq!(api.jobs_created(DEMO_KEY), 10);
     // Every job ended: nothing asks the server about jobs any more (the

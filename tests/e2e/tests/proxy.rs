@@ -159,11 +159,7 @@ async fn through_kamiya_proxy_the_whole_journey_works() {
         .await
         .unwrap();
     let fixture = png_fixture(900, 600, "proxy-source.png");
-    h.field("Source image")
-        .await
-        .send_keys(&fixture.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(&h, &fixture).await;
     h.wait_until(
         "!!document.querySelector('img[alt=\"The source image as it will be sent\"]')",
         WAIT,

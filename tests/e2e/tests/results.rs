@@ -64,11 +64,7 @@ async fn image_to_image_journey(
         .unwrap();
     // A wide source, fitted into a portrait output by cropping.
     let fixture = png_fixture(1200, 700, &format!("source-{tag}.png"));
-    h.field("Source image")
-        .await
-        .send_keys(&fixture.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(h, &fixture).await;
     h.wait_until(
         "!!document.querySelector('img[alt=\"The source image as it will be sent\"]')",
         WAIT,
@@ -143,11 +139,7 @@ async fn image_to_image_journey(
     })
     .save_with_format(&other, image::ImageFormat::Png)
     .unwrap();
-    h.field("Source image")
-        .await
-        .send_keys(&other.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(h, &other).await;
     h.wait_until(
         &format!(
             "(() => {{ const i = document.querySelector('.source-preview img'); return !!i && i.src !== {before}; }})()"
@@ -195,11 +187,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
         .unwrap();
     let text = std::env::temp_dir().join(format!("kamiya-e2e-{}-notes.txt", std::process::id()));
     std::fs::write(&text, "not a picture").unwrap();
-    h.field("Source image")
-        .await
-        .send_keys(&text.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(&h, &text).await;
     h.wait_text("That is not an image", WAIT).await;
     // A PNG header with nothing after it: a broken file.
     let broken = std::env::temp_dir().join(format!("kamiya-e2e-{}-broken.png", std::process::id()));
@@ -208,11 +196,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
         b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x02\0\0\0\x02\0\x08\x02",
     )
     .unwrap();
-    h.field("Source image")
-        .await
-        .send_keys(&broken.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(&h, &broken).await;
     h.wait_text("could not be decoded", WAIT).await;
     // Generating without a source says so and sends nothing.
     h.click("Generate").await;
@@ -418,11 +402,7 @@ async fn a_huge_image_is_refused_before_decoding() {
     bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
     let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-huge.png", std::process::id()));
     std::fs::write(&path, bytes).unwrap();
-    h.field("Source image")
-        .await
-        .send_keys(&path.display().to_string())
-        .await
-        .unwrap();
+    common::pick_source(&h, &path).await;
     h.wait_text("12000×12000", WAIT).await;
     h.wait_text("the limit is 50 megapixels", WAIT).await;
     h.close().await;

@@ -56,6 +56,16 @@ pub fn png_fixture(w: u32, h: u32, name: &str) -> std::path::PathBuf {
     path
 }
 
+/// Picks `file` as the image-to-image source, as a person does with the
+/// file chooser.
+pub async fn pick_source(h: &Harness, file: &std::path::Path) {
+    h.field("Source image")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("pick the source image");
+}
+
 /// Unfolds Settings if a returning user's view folded them.
 pub async fn open_settings(h: &Harness) {
     let open = h

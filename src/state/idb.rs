@@ -117,6 +117,24 @@ pub async fn done(tx: &IdbTransaction) -> Result<(), IdbError> {
     }
 }
 
+/// Commits a transaction whose requests are all placed, and waits for it.
+///
+/// Without this, the transaction commits only after the page has seen every
+/// request succeed: a round trip per request to the browser's database
+/// process, during which a page closed or reloaded may lose the write.
+/// An engine without `commit()` (Safari before 15) throws, which is caught:
+/// there the transaction commits as before.
+pub async fn commit(tx: &IdbTransaction) -> Result<(), IdbError> {
+    let first = FirstOf::new(tx, &["complete", "abort"]);
+    #[allow(deprecated)] // web-sys's mark, not the standard's.
+    let _ = tx.commit();
+    if first.wait().await == "complete" {
+        Ok(())
+    } else {
+        Err(IdbError::from_dom(tx.error()))
+    }
+}
+
 /// Runs `f` with a request's result inside its `success` event, while the
 /// transaction is still active, so that `f` may place further requests in
 /// it. Nothing runs if the request fails (the transaction then aborts and

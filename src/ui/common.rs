@@ -119,7 +119,8 @@ fn moment_words(at: Moment, now: Moment, lang: crate::i18n::Lang) -> String {
                 12 => (12, "PM"),
                 h => (h - 12, "PM"),
             };
-            let time = format!("{hour}:{minute:02} {half}");
+            // A no-break space: "PM" never wraps onto a line of its own.
+            let time = format!("{hour}:{minute:02}\u{a0}{half}");
             if today {
                 time
             } else {
@@ -177,14 +178,20 @@ mod tests {
     fn a_moment_today_is_its_time_alone_and_another_day_has_its_date() {
         use crate::i18n::Lang::{En, Zh};
         let now = at(10, 23, 18, 0);
-        assert_eq!(moment_words(at(10, 23, 14, 3), now, En), "2:03 PM");
+        assert_eq!(moment_words(at(10, 23, 14, 3), now, En), "2:03\u{a0}PM");
         assert_eq!(moment_words(at(10, 23, 14, 3), now, Zh), "14:03");
-        assert_eq!(moment_words(at(10, 23, 0, 5), now, En), "12:05 AM");
-        assert_eq!(moment_words(at(10, 23, 12, 0), now, En), "12:00 PM");
+        assert_eq!(moment_words(at(10, 23, 0, 5), now, En), "12:05\u{a0}AM");
+        assert_eq!(moment_words(at(10, 23, 12, 0), now, En), "12:00\u{a0}PM");
         assert_eq!(moment_words(at(10, 23, 9, 30), now, Zh), "9:30");
-        assert_eq!(moment_words(at(10, 22, 14, 3), now, En), "Nov 22, 2:03 PM");
+        assert_eq!(
+            moment_words(at(10, 22, 14, 3), now, En),
+            "Nov 22, 2:03\u{a0}PM"
+        );
         assert_eq!(moment_words(at(10, 22, 14, 3), now, Zh), "11月22日 14:03");
-        assert_eq!(moment_words(at(0, 1, 11, 59), now, En), "Jan 1, 11:59 AM");
+        assert_eq!(
+            moment_words(at(0, 1, 11, 59), now, En),
+            "Jan 1, 11:59\u{a0}AM"
+        );
         // The same day of another year is not today.
         let last_year = Moment {
             year: 2025,

@@ -254,7 +254,7 @@ impl Archive {
             let _ = tx.abort();
             return Err(IdbError::from_js(e));
         }
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// Reads a job, lets `change` modify it, and writes it back if it
@@ -347,7 +347,7 @@ impl Archive {
             let _ = pictures.delete(&key);
             let _ = tombs.put(&tombstone(id.as_str(), now));
         }
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// Brings removed jobs back ("Undo"): their tombstones go and their
@@ -362,7 +362,7 @@ impl Archive {
             }
             let _ = store_jobs.put(&encode(job));
         }
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// The ids of every removed job (so the account's history does not
@@ -395,7 +395,7 @@ impl Archive {
         store(&tx, PICTURES)?
             .put(&record)
             .map_err(IdbError::from_js)?;
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// The kept copy of a picture, if there is one.
@@ -427,14 +427,14 @@ impl Archive {
     pub async fn drop_picture(&self, id: &JobId) -> Result<(), IdbError> {
         let tx = self.tx(&[PICTURES], true)?;
         let _ = store(&tx, PICTURES)?.delete(&JsValue::from_str(id.as_str()));
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// A source is dropped once its job was sent (or ended).
     pub async fn drop_source(&self, id: &JobId) -> Result<(), IdbError> {
         let tx = self.tx(&[SOURCES], true)?;
         let _ = store(&tx, SOURCES)?.delete(&JsValue::from_str(id.as_str()));
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     pub async fn durations(&self) -> Result<Option<DurationStats>, IdbError> {
@@ -459,7 +459,7 @@ impl Archive {
             &JsValue::from_str(&crate::json::to_string(stats).unwrap_or_default()),
         );
         let _ = store(&tx, META)?.put(&record);
-        idb::done(&tx).await
+        idb::commit(&tx).await
     }
 
     /// Moves the jobs an earlier version kept in one localStorage value

@@ -264,6 +264,16 @@ impl JobStore {
         self.first_screen.get()
     }
 
+    /// Whether every stored job has been read: only then is it known which
+    /// of the account's history pictures are this device's, or removed.
+    pub fn all_loaded(&self) -> bool {
+        self.loaded.get()
+    }
+
+    pub fn all_loaded_untracked(&self) -> bool {
+        self.loaded.get_untracked()
+    }
+
     pub fn storage_problem(&self) -> Option<StorageProblem> {
         match self.archive.state.get() {
             ArchiveState::Superseded => return Some(StorageProblem::Superseded),

@@ -281,9 +281,15 @@ pub fn Gallery() -> impl IntoView {
         })));
     });
     // The account's history joins the grid, a page at a time, as the end
-    // of what is there comes near.
+    // of what is there comes near; but not before every stored job is read,
+    // or a picture removed here would show again from the history (its
+    // tombstone not yet read), and one of this device's twice. Asked
+    // meanwhile, it waits for that.
+    let history_wanted = StoredValue::new(false);
     let near_end = Callback::new(move |()| {
-        if settings.has_key_untracked()
+        if !jobs.all_loaded_untracked() {
+            history_wanted.set_value(true);
+        } else if settings.has_key_untracked()
             && !history.exhausted.get_untracked()
             && !history.loading.get_untracked()
             && history.error.with_untracked(Option::is_none)
@@ -304,6 +310,12 @@ pub fn Gallery() -> impl IntoView {
                 history.reset();
                 near_end.run(());
             })));
+        }
+    });
+    Effect::new(move |_| {
+        if jobs.all_loaded() && history_wanted.get_value() {
+            history_wanted.set_value(false);
+            near_end.run(());
         }
     });
     let retry = Callback::new(move |()| {

@@ -143,22 +143,61 @@ async fn select_three_remove_undo_then_remove_for_good() {
     ))
     .await;
     h.wait_text("3 selected", WAIT).await;
-    h.click("Remove").await;
-    h.wait_until(
-        "document.querySelectorAll('.gallery li').length === 2",
-        WAIT,
+    // After the reload, the removed pictures' tombstones are read late (as
+    // on a slow phone), and every tile ever shown is counted: the account's
+    // history must not bring them back meanwhile.
+    h.set_init_script(SLOW_TOMBSTONES_AND_TILES_COUNTED);
+    // Remove, and reload in the same moment (a person closing the tab right
+    // after): the removal is written all the same.
+    h.eval(
+        "(() => { window.__before_reload = true;
+           Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Remove').click();
+           location.reload(); return true })()",
     )
     .await;
-    h.reload().await;
+    h.wait_until(
+        "!window.__before_reload && document.readyState === 'complete' && !!document.querySelector('[data-app-ready]')",
+        LONG,
+    )
+    .await;
     wait_for_images(&h, 2, LONG).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The tombstones come 1.5 s late; the history's answer, at once.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
         h.eval("document.querySelectorAll('.gallery li').length")
             .await,
         json!(2)
     );
+    assert_eq!(h.eval("window.__most_tiles").await, json!(2));
+    assert!(
+        h.eval("window.__tombstones_read").await == json!(true),
+        "the tombstones were not read through the slowed path"
+    );
     h.close().await;
 }
+
+/// An init script: the archive's tombstones (`getAllKeys` on that store)
+/// answer 1.5 s late, and `window.__most_tiles` is the most gallery tiles
+/// shown at once.
+const SLOW_TOMBSTONES_AND_TILES_COUNTED: &str = r#"
+(() => {
+  const getAllKeys = IDBObjectStore.prototype.getAllKeys;
+  IDBObjectStore.prototype.getAllKeys = function (...args) {
+    const request = getAllKeys.apply(this, args);
+    if (this.name === 'tombstones') {
+      const add = request.addEventListener.bind(request);
+      request.addEventListener = (type, listener, options) =>
+        add(type, (e) => setTimeout(() => { window.__tombstones_read = true; listener(e); }, 1500), options);
+    }
+    return request;
+  };
+  window.__most_tiles = 0;
+  new MutationObserver(() => {
+    const n = document.querySelectorAll('.gallery li').length;
+    if (n > window.__most_tiles) window.__most_tiles = n;
+  }).observe(document, { childList: true, subtree: true });
+})();
+"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_pictures_download_as_one_zip() {

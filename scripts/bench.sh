@@ -29,10 +29,11 @@ done
 printf '%-44s %10d %10d %10d\n' TOTAL "$total_raw" "$total_gz" "$total_br"
 
 # What is fetched before the form is usable: the page, its script (the
-# wasm-bindgen glue), the wasm and the style sheet. Icons, the manifest, the
+# wasm-bindgen glue), the wasm and the style sheet (inlined in the page since
+# 2026-12-05; a .css file if a build has one). Icons, the manifest, the
 # service worker, the encoding worker and the tag list come later or never.
 first_br=0; first_gz=0
-for f in dist/index.html dist/kamiya-studio-*.js dist/*.wasm dist/*.css; do
+for f in dist/index.html dist/kamiya-studio-*.js dist/*.wasm $(ls dist/*.css 2>/dev/null); do
   first_br=$((first_br + $(brotli -c -q 11 "$f" | wc -c)))
   first_gz=$((first_gz + $(gzip -9c "$f" | wc -c)))
 done

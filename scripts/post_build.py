@@ -3,8 +3,9 @@
 
 1. Puts a strict Content-Security-Policy into index.html. Static hosts such
    as GitHub Pages cannot send headers, so the policy is a <meta> tag. Trunk
-   starts the app with an inline module script, which the policy allows by
-   its SHA-256 hash, computed here from the built file.
+   starts the app with an inline module script, and this hook inlines the
+   style sheet: the policy allows each by its SHA-256 hash, computed here
+   from the built file.
 2. In release builds, minifies wasm-bindgen's JS glue with terser (Trunk's minifier cannot parse the glue) and renews
    the glue's integrity hash in index.html.
 3. Writes sw.js, the service worker that keeps the app shell (the hashed
@@ -41,13 +42,14 @@ def build_default_api():
     return f"http://{host}"
 
 
-def policy(script_hashes):
+def policy(script_hashes, style_hashes):
     scripts = " ".join(f"'sha256-{h}'" for h in script_hashes)
+    styles = " ".join(f"'sha256-{h}'" for h in style_hashes)
     extra = build_default_api()
     return "; ".join([
         "default-src 'none'",
         f"script-src 'self' 'wasm-unsafe-eval' {scripts}".strip(),
-        "style-src 'self'",
+        f"style-src 'self' {styles}".strip(),
         f"img-src 'self' https: data: blob: {LOOPBACK}",
         f"connect-src 'self' https: {LOOPBACK} {extra}".strip(),
         "manifest-src 'self'",
@@ -122,6 +124,30 @@ def write_service_worker(staging):
         f.write(body)
 
 
+def inline_style_sheet(staging, html):
+    """The style sheet (Trunk's, minified in release builds) goes into the
+    page: the first paint then waits for no second request, a round trip
+    on a phone's connection (0.56 s on Lighthouse's throttled 4G). It is
+    3.0 KB in brotli; Trunk's own `data-inline` is for Sass only."""
+    links = re.findall(r'<link\b[^>]*\brel="?stylesheet"?[^>]*>', html)
+    for link in links:
+        m = re.search(r'href="?\./([\w.-]+\.css)"?', link)
+        if not m:
+            continue
+        path = os.path.join(staging, m.group(1))
+        with open(path, encoding="utf-8") as f:
+            sheet = f.read()
+        if "</style" in sheet.lower():
+            sys.exit(f"post_build.py: {m.group(1)} cannot be inlined (it contains </style)")
+        html = html.replace(link, "<style>" + sheet + "</style>", 1)
+        os.remove(path)
+    return html
+
+
+def sha256(texts):
+    return [base64.b64encode(hashlib.sha256(t.encode("utf-8")).digest()).decode() for t in texts]
+
+
 def terser():
     tools = os.environ.get("KAMIYA_TOOLS_DIR") or os.path.expanduser("~/.cache/kamiya-studio-tools")
     path = os.path.join(tools, "node_modules", ".bin", "terser")
@@ -163,9 +189,10 @@ def main():
     if os.environ.get("TRUNK_PROFILE") == "release":
         html = minify_scripts(staging, html)
     html = re.sub(r'\s*<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    html = inline_style_sheet(staging, html)
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
-    hashes = [base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() for s in inline]
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(hashes)}">'
+    sheets = re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(sha256(inline), sha256(sheets))}">'
     # After the charset, which must come first. Trunk's minifier (release
     # builds) drops the quotes: `<meta charset=utf-8>`.
     html, found = re.subn(r'(<meta charset="?utf-8"?>)', lambda m: m.group(1) + meta, html, count=1, flags=re.I)

@@ -51,6 +51,13 @@ pub(super) fn visible_rows(top: f64, screen: f64, row: f64, rows: usize) -> (usi
         return (0, 0);
     }
     let extra = screen * EXTRA_SCREENS;
+    if top < 0.0 {
+        // The grid is below the screen: its first rows stay in the page,
+        // however far below, so that Tab from the controls above reaches
+        // the first picture even before a scroll has been measured.
+        let first = ((screen + extra) / row).ceil() as usize;
+        return (0, first.min(rows));
+    }
     let from = ((top - extra) / row).floor().max(0.0) as usize;
     let to = ((top + screen + extra) / row).ceil().max(0.0) as usize;
     (from.min(rows), to.min(rows).max(from.min(rows)))
@@ -298,8 +305,10 @@ mod tests {
         assert_eq!(visible_rows(0.0, 800.0, 100.0, 1000), (0, 12));
         // Scrolled 5,000 px into the grid: rows 46..62.
         assert_eq!(visible_rows(5000.0, 800.0, 100.0, 1000), (46, 62));
-        // The grid still below the screen: only its first rows.
-        assert_eq!(visible_rows(-300.0, 800.0, 100.0, 1000), (0, 9));
+        // The grid still below the screen, near or far: its first rows.
+        assert_eq!(visible_rows(-300.0, 800.0, 100.0, 1000), (0, 12));
+        assert_eq!(visible_rows(-50_000.0, 800.0, 100.0, 1000), (0, 12));
+        assert_eq!(visible_rows(-50_000.0, 800.0, 100.0, 3), (0, 3));
         // Past the end.
         assert_eq!(visible_rows(1e6, 800.0, 100.0, 1000), (1000, 1000));
         assert_eq!(visible_rows(0.0, 800.0, 100.0, 0), (0, 0));

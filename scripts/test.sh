@@ -50,7 +50,8 @@ timings=()
 for engine in ${KAMIYA_E2E_ENGINES:-chromium firefox webkit}; do
   step "end-to-end journeys in $engine"
   started=$(date +%s)
-  if ! KAMIYA_E2E_ENGINE=$engine cargo test -p kamiya-e2e --locked -- --test-threads=2; then
+  # --no-fail-fast: one failing file does not hide the rest of the engine's.
+  if ! KAMIYA_E2E_ENGINE=$engine cargo test -p kamiya-e2e --locked --no-fail-fast -- --test-threads=2; then
     failed+=("$engine")
   fi
   timings+=("$engine $(($(date +%s) - started)) s")

@@ -125,14 +125,10 @@ pub async fn done(tx: &IdbTransaction) -> Result<(), IdbError> {
 /// An engine without `commit()` (Safari before 15) throws, which is caught:
 /// there the transaction commits as before.
 pub async fn commit(tx: &IdbTransaction) -> Result<(), IdbError> {
-    let first = FirstOf::new(tx, &["complete", "abort"]);
     #[allow(deprecated)] // web-sys's mark, not the standard's.
     let _ = tx.commit();
-    if first.wait().await == "complete" {
-        Ok(())
-    } else {
-        Err(IdbError::from_dom(tx.error()))
-    }
+    // `complete` comes in a later task: `done` is listening by then.
+    done(tx).await
 }
 
 /// Runs `f` with a request's result inside its `success` event, while the

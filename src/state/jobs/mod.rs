@@ -270,10 +270,6 @@ impl JobStore {
         self.loaded.get()
     }
 
-    pub fn all_loaded_untracked(&self) -> bool {
-        self.loaded.get_untracked()
-    }
-
     pub fn storage_problem(&self) -> Option<StorageProblem> {
         match self.archive.state.get() {
             ArchiveState::Superseded => return Some(StorageProblem::Superseded),

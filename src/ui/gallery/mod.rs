@@ -287,7 +287,7 @@ pub fn Gallery() -> impl IntoView {
     // meanwhile, it waits for that.
     let history_wanted = StoredValue::new(false);
     let near_end = Callback::new(move |()| {
-        if !jobs.all_loaded_untracked() {
+        if !untrack(|| jobs.all_loaded()) {
             history_wanted.set_value(true);
         } else if settings.has_key_untracked()
             && !history.exhausted.get_untracked()

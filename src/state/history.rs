@@ -16,6 +16,9 @@ pub struct HistoryStore {
     /// Set once a page came back shorter than asked: nothing more to load.
     pub exhausted: RwSignal<bool>,
     pub loaded_once: RwSignal<bool>,
+    /// Bumped by `reset`: a page asked for before it (the last key's, or
+    /// the last API's) is dropped when it comes, not added to the new list.
+    generation: StoredValue<u64>,
 }
 
 impl HistoryStore {
@@ -26,11 +29,15 @@ impl HistoryStore {
             error: RwSignal::new(None),
             exhausted: RwSignal::new(false),
             loaded_once: RwSignal::new(false),
+            generation: StoredValue::new(0),
         }
     }
 
-    /// Forgets what was loaded (another key, another account).
+    /// Forgets what was loaded (another key, another account), and any
+    /// page still on its way.
     pub fn reset(&self) {
+        self.generation.update_value(|g| *g += 1);
+        self.loading.set(false);
         self.entries.set(Vec::new());
         self.error.set(None);
         self.exhausted.set(false);
@@ -62,8 +69,12 @@ impl HistoryStore {
         };
         self.loading.set(true);
         self.error.set(None);
+        let generation = self.generation.get_value();
         spawn_local(async move {
             let result = client.list(start, PAGE).await;
+            if self.generation.try_get_value() != Some(generation) {
+                return;
+            }
             match result {
                 Ok(page) => {
                     absorb(&page);

@@ -321,6 +321,60 @@ async fn history_lists_past_jobs_newest_first_and_loads_more() {
     h.close().await;
 }
 
+/// Another key is another account: a page of the last account's history
+/// still on its way when the key changes is dropped, not added to the new
+/// account's gallery. (Two tests at once showed 6 of 46 pictures here: a
+/// late last page of the account before, and the new list never asked
+/// for, as the old request still counted as loading.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_page_of_the_last_key_never_joins_the_next_keys_gallery() {
+    only_in!(Engine::Chromium, common::CI_TIME);
+    const SECOND: &str = "sk-second-account";
+    let api = kamiya_standin::StandIn::start(kamiya_standin::StandInConfig {
+        keys: vec![DEMO_KEY.to_owned(), SECOND.to_owned()],
+        ..kamiya_standin::StandInConfig::default()
+    })
+    .await
+    .expect("stand-in starts");
+    api.seed_history(DEMO_KEY, 45);
+    api.seed_history(SECOND, 3);
+    // The first account's pages come back 4 s late.
+    api.inject(Fault::new(
+        Route::List,
+        FaultKind::DelayAnswer(Duration::from_secs(4)),
+    ));
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    let asked = |api: &kamiya_standin::StandIn| {
+        api.requests()
+            .iter()
+            .filter(|r| r.route == Some(Route::List) && r.method == "GET")
+            .count()
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while asked(&api) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no history asked for");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // While that page is on its way: the other account's key.
+    h.fill("API key", SECOND).await;
+    api.clear_faults();
+    h.wait_until(
+        "document.querySelector('#gallery-title .count')?.textContent === '3'",
+        WAIT,
+    )
+    .await;
+    // Long after the first account's page came back: still only the
+    // second account's three.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        h.eval("document.querySelector('#gallery-title .count')?.textContent")
+            .await,
+        "3"
+    );
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it() {
     let api = standin(4.0).await;

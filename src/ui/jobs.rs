@@ -149,7 +149,20 @@ fn JobCard(id: JobId) -> impl IntoView {
     let send_hint = format!("send-cost-{}", id.get_value());
     let QueuePositions(positions) = expect_context::<QueuePositions>();
     let position = Memo::new(move |_| positions.with(|p| p.get(&id.get_value()).copied()));
-    let status = move || job.with(|j| status_line(j, lang.get(), now.get(), position.get(), jobs));
+    // The state is a live region; the ticking time is not, or a screen
+    // reader would read every card out each second.
+    let status = move || job.with(|j| status_words(j, lang.get(), position.get()));
+    let times = move || {
+        job.with(|j| {
+            // A finished job's times stand still: it leaves the clock.
+            let now = if j.finished_at.is_none() {
+                now.get()
+            } else {
+                0.0
+            };
+            status_times(j, lang.get(), now, jobs)
+        })
+    };
     let warning = move || job.with(|j| warning_line(j, lang.get(), jobs));
     let remove = move |_| jobs.remove(&id.get_value());
 
@@ -157,7 +170,10 @@ fn JobCard(id: JobId) -> impl IntoView {
         <li class=card_class data-job=id.get_value().0>
             <article aria-label=label>
                 <div class="job-body">
-                    <p class="job-status" role="status" aria-live="polite">{status}</p>
+                    <p class="job-status">
+                        <span class="job-state" role="status" aria-live="polite">{status}</span>
+                        <span class="job-time">{times}</span>
+                    </p>
                     <p class="job-prompt">{request.prompts.clone()}</p>
                     <p class="job-meta">{title}{made}</p>
                     <super::credit::JobCostLine id=id.get_value()/>
@@ -210,7 +226,8 @@ fn ReuseButton(id: JobId) -> impl IntoView {
     view! { <button type="button" class="secondary" on:click=reuse>{T::ReuseSettings.tr()}</button> }
 }
 
-fn status_line(job: &Job, lang: Lang, now: f64, position: Option<usize>, jobs: JobStore) -> String {
+/// What the job is doing (and its place in line).
+fn status_words(job: &Job, lang: Lang, position: Option<usize>) -> String {
     let mut line = job.state.describe(lang);
     if job.state == JobState::Submitting && job.last_error.is_some() {
         line = T::CheckingReceived.get(lang).to_string();
@@ -220,6 +237,12 @@ fn status_line(job: &Job, lang: Lang, now: f64, position: Option<usize>, jobs: J
             line = T::InLine.fill(lang, &[&line, &pos]);
         }
     }
+    line
+}
+
+/// How long it has taken, and how long it should still take.
+fn status_times(job: &Job, lang: Lang, now: f64, jobs: JobStore) -> String {
+    let mut line = String::new();
     let start = job.submitted_at.unwrap_or(job.queued_at);
     let end = job.finished_at.unwrap_or(now);
     if job.submitted_at.is_some() {

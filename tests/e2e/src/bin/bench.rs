@@ -308,7 +308,7 @@ async fn archive(n: usize) {
 }
 
 /// Records every long task (over 50 ms) of every page, from its start.
-const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true });";
+const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true }); window.__loaf = []; try { new PerformanceObserver(l => l.getEntries().forEach(e => { if (e.duration > 50) window.__loaf.push({ start: Math.round(e.startTime), duration: Math.round(e.duration), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0), style: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0), scripts: e.scripts.map(s => [s.invoker, Math.round(s.duration), Math.round(s.forcedStyleAndLayoutDuration)]) }); })).observe({ type: 'long-animation-frame', buffered: true }); } catch (_) {}";
 
 /// The longest task since the list was last emptied, in ms (0 if none was over 50 ms).
 async fn longest_task(h: &Harness) -> f64 {
@@ -319,11 +319,17 @@ async fn longest_task(h: &Harness) -> f64 {
 }
 
 async fn forget_long_tasks(h: &Harness) {
-    h.eval("(() => { window.__longTasks = []; return true })()")
+    h.eval("(() => { window.__longTasks = []; window.__longTaskTimes = []; window.__loaf = []; return true })()")
         .await;
 }
 
 async fn cpu_slowdown(h: &Harness, rate: u32) {
+    // KAMIYA_BENCH_SLOWDOWN: another rate than 4x (1 = none), to tell the
+    // app's own time from the throttling's on a noisy machine.
+    let rate = match std::env::var("KAMIYA_BENCH_SLOWDOWN") {
+        Ok(v) if rate > 1 => v.parse().unwrap_or(rate),
+        _ => rate,
+    };
     kamiya_e2e::app::cdp(
         h,
         "Emulation.setCPUThrottlingRate",
@@ -398,43 +404,47 @@ async fn long_tasks() {
         ("Steps", "\u{8}\u{8}30"),
         ("Number of images", "\u{8}\u{8}2"),
     ];
-    let text = typing(&h, &fields).await;
-    h.client
-        .find(fantoccini::Locator::Id("mode-i2i"))
-        .await
-        .expect("mode switch")
-        .click()
-        .await
-        .expect("image to image");
-    let photo = photo_fixture();
-    h.field("Source image")
-        .await
-        .send_keys(&photo.display().to_string())
-        .await
-        .expect("pick the photo");
-    h.wait_until("!!document.querySelector('.source-preview img')", WAIT)
-        .await;
-    let encodes = "performance.getEntriesByType('mark').filter(m => m.name.startsWith('kamiya-source-encoded-')).length";
-    let before = h.eval(encodes).await;
-    let image = typing(&h, &fields).await;
-    let after = h.eval(encodes).await;
-    // A new size: the one encoding it makes, at 4x.
-    cpu_slowdown(&h, 4).await;
-    forget_long_tasks(&h).await;
-    h.select("Size", "512x768").await;
-    h.wait_text("512 × 768 · JPEG", WAIT).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let resize = longest_task(&h).await;
-    cpu_slowdown(&h, 1).await;
-    let worker = h
-        .eval("performance.getEntriesByName('kamiya-source-encoded-in-worker').length > 0")
-        .await;
-    println!("typing in Prompt, Negative prompt, Steps and Number of images, text to image: {text:.0} ms");
-    println!(
+    // KAMIYA_BENCH_FLIGHT_ONLY: only the 50 jobs in flight.
+    let flight_only = std::env::var_os("KAMIYA_BENCH_FLIGHT_ONLY").is_some();
+    if !flight_only {
+        let text = typing(&h, &fields).await;
+        h.client
+            .find(fantoccini::Locator::Id("mode-i2i"))
+            .await
+            .expect("mode switch")
+            .click()
+            .await
+            .expect("image to image");
+        let photo = photo_fixture();
+        h.field("Source image")
+            .await
+            .send_keys(&photo.display().to_string())
+            .await
+            .expect("pick the photo");
+        h.wait_until("!!document.querySelector('.source-preview img')", WAIT)
+            .await;
+        let encodes = "performance.getEntriesByType('mark').filter(m => m.name.startsWith('kamiya-source-encoded-')).length";
+        let before = h.eval(encodes).await;
+        let image = typing(&h, &fields).await;
+        let after = h.eval(encodes).await;
+        // A new size: the one encoding it makes, at 4x.
+        cpu_slowdown(&h, 4).await;
+        forget_long_tasks(&h).await;
+        h.select("Size", "512x768").await;
+        h.wait_text("512 × 768 · JPEG", WAIT).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let resize = longest_task(&h).await;
+        cpu_slowdown(&h, 1).await;
+        let worker = h
+            .eval("performance.getEntriesByName('kamiya-source-encoded-in-worker').length > 0")
+            .await;
+        println!("typing in Prompt, Negative prompt, Steps and Number of images, text to image: {text:.0} ms");
+        println!(
         "the same, image to image with a 3000 x 2000 photo: {image:.0} ms (encodings while typing: {}); choosing another size: {resize:.0} ms (encoded in the worker: {worker})",
         after.as_u64().unwrap_or(0).saturating_sub(before.as_u64().unwrap_or(0))
     );
-    let _ = std::fs::remove_file(photo);
+        let _ = std::fs::remove_file(photo);
+    }
 
     if std::env::var_os("KAMIYA_BENCH_TYPING_ONLY").is_some() {
         h.close().await;
@@ -452,8 +462,12 @@ async fn long_tasks() {
             .await
             .expect("text to image");
         h.fill("Steps", "28").await;
+        if flight_only {
+            h.fill("Prompt", "a dusk sky over the harbour").await;
+        }
         cpu_slowdown(&h, 4).await;
         forget_long_tasks(&h).await;
+        api.clear_log();
         for n in [20, 20, 10] {
             h.fill("Number of images", &n.to_string()).await;
             h.click("Generate").await;
@@ -461,6 +475,20 @@ async fn long_tasks() {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let pressing = longest_task(&h).await;
         forget_long_tasks(&h).await;
+        // A CPU profile of the flight, for whoever looks for its long tasks
+        // (open it in DevTools; a build with `data-keep-debug data-wasm-opt="0"`
+        // on its rust link names the wasm's functions).
+        let profile = std::env::var_os("KAMIYA_BENCH_PROFILE");
+        if profile.is_some() {
+            kamiya_e2e::app::cdp(&h, "Profiler.enable", serde_json::json!({})).await;
+            kamiya_e2e::app::cdp(
+                &h,
+                "Profiler.setSamplingInterval",
+                serde_json::json!({ "interval": 200 }),
+            )
+            .await;
+            kamiya_e2e::app::cdp(&h, "Profiler.start", serde_json::json!({})).await;
+        }
         // Every job finished: the gallery counts 50 (its grid loads only
         // the thumbnails on screen, so image loads cannot be counted).
         h.wait_until(
@@ -468,6 +496,30 @@ async fn long_tasks() {
             Duration::from_secs(300),
         )
         .await;
+        if let Some(path) = profile {
+            let p = kamiya_e2e::app::cdp(&h, "Profiler.stop", serde_json::json!({})).await;
+            std::fs::write(&path, p["profile"].to_string()).expect("write the CPU profile");
+            println!(
+                "  CPU profile of the flight: {}",
+                std::path::Path::new(&path).display()
+            );
+        }
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            let mut by_path = std::collections::BTreeMap::<String, usize>::new();
+            for r in api.requests() {
+                let what = r.route.map(|route| format!("{route:?}")).unwrap_or(r.path);
+                *by_path.entry(format!("{} {what}", r.method)).or_default() += 1;
+            }
+            println!("  requests from the first press on: {by_path:?}");
+            println!(
+                "  long tasks in flight [start, duration]: {}",
+                h.eval("JSON.stringify(window.__longTaskTimes)").await
+            );
+            println!(
+                "  long animation frames in flight (start, duration, from render start, from style start, scripts [invoker, duration, forced layout]): {}",
+                h.eval("JSON.stringify(window.__loaf)").await
+            );
+        }
         println!(
         "50 jobs ({JOB_SECS:.0}-second jobs, 8 sent at once): pressing Generate three times (20, 20, 10 images): {pressing:.0} ms; then in flight until every job has finished: {:.0} ms",
         longest_task(&h).await
@@ -475,6 +527,9 @@ async fn long_tasks() {
         cpu_slowdown(&h, 1).await;
     }
     h.close().await;
+    if flight_only {
+        return;
+    }
 
     // Start-up with 1,000 stored jobs.
     let h = Harness::start(HarnessOptions::desktop()).await;
@@ -838,6 +893,18 @@ async fn tags() {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // The release profile aborts on panic, so no harness is dropped and
+    // its browser would go on running (one was found spinning a core for
+    // 20 minutes, halving every figure taken after it): kill them here.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        let ours = std::env::temp_dir().join(format!("kamiya-e2e-{}-", std::process::id()));
+        for pid in kamiya_e2e::pids_using(&ours) {
+            // SAFETY: kill(2) on a pid read from /proc; nothing is shared with it.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }));
     if std::env::args().any(|a| a == "--load-only") {
         load_times().await;
         return;

@@ -135,7 +135,14 @@ pub fn App() -> impl IntoView {
             <Show when=move || !page.online.get()>
                 <p class="notice warn offline" role="status">{T::Offline.tr()}</p>
             </Show>
-            <main class="layout" data-app-ready="">
+            // Which tab sends and polls (one at a time, see
+            // `state/jobs/tabs.rs`), for whoever looks at the page's tabs
+            // in developer tools, and for the two-window tests.
+            <main
+                class="layout"
+                data-app-ready=""
+                data-leading=move || if jobs.is_leader() { "true" } else { "false" }
+            >
                 <div class="col">
                     <SettingsPanel/>
                     <Show when=move || { built.get() >= 2 }>

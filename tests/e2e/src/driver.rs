@@ -22,13 +22,15 @@ use crate::free_port;
 pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    pub(crate) fn new() -> TempDir {
+    /// In `parent`, or the system's temporary directory.
+    pub(crate) fn new(parent: Option<&Path>) -> TempDir {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
+        let parent = parent.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        let dir = parent.join(format!(
             "kamiya-e2e-{}-{}-{nanos}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
@@ -141,8 +143,8 @@ fn require_file(path: &Path, what: &str, var: &str) {
 }
 
 impl Driver {
-    pub(crate) async fn start(engine: Engine) -> Driver {
-        let dir = TempDir::new();
+    pub(crate) async fn start(engine: Engine, temp_parent: Option<&Path>) -> Driver {
+        let dir = TempDir::new(temp_parent);
         let mut xvfb = None;
         let mut args: Vec<OsString> = Vec::new();
         let mut envs: Vec<(&str, OsString)> = vec![(HARNESS_VAR, dir.0.clone().into())];

@@ -110,6 +110,10 @@ pub struct HarnessOptions {
     /// JavaScript run in every page of the app's origin before any of the page's own
     /// scripts (after the console recorder), e.g. `delete window.BroadcastChannel;`.
     pub init_script: Option<String>,
+    /// Where the harness's own directory (browser profile, driver log) is made; the
+    /// system's temporary directory by default. A test with a small disk of its own points
+    /// this at it (setting `TMPDIR` would move every harness of the test binary).
+    pub temp_parent: Option<PathBuf>,
 }
 
 impl HarnessOptions {
@@ -125,6 +129,7 @@ impl HarnessOptions {
             device_scale_factor: 1.0,
             find_timeout: FIND_TIMEOUT,
             init_script: None,
+            temp_parent: None,
         }
     }
 
@@ -187,7 +192,7 @@ impl Harness {
         if let Some(js) = &opts.init_script {
             server.set_init_script(js);
         }
-        let driver = Driver::start(opts.engine).await;
+        let driver = Driver::start(opts.engine, opts.temp_parent.as_deref()).await;
         let client = driver.session(&opts).await;
         let origin = format!("http://{}", server.addr);
         let h = Harness {

@@ -1,5 +1,4 @@
 //! What every journey does first: a stand-in API and a connected app.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

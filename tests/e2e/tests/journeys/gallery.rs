@@ -2,12 +2,10 @@
 //! selecting several, downloading them as one ZIP, copies kept on this
 //! device, and pictures whose host is gone.
 
-mod common;
-
 use std::io::Read;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kamiya_e2e::app::{picture_menu, seed_archive, wait_for_picture};
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use serde_json::json;

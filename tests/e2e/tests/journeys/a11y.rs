@@ -8,9 +8,7 @@ use kamiya_e2e::a11y::assert_axe_clean;
 use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::{StandIn, DEMO_KEY};
 
-mod common;
-
-use common::{png_fixture, standin, WAIT};
+use crate::common::{png_fixture, standin, WAIT};
 
 const LONG: Duration = Duration::from_secs(40);
 
@@ -312,10 +310,10 @@ async fn every_language_and_theme_at_phone_and_desktop_size() {
         ("1280x800", HarnessOptions::desktop()),
     ] {
         let h = Harness::start(opts).await;
-        common::connected(&h, &api).await;
+        crate::common::connected(&h, &api).await;
         h.fill("Prompt", "lanterns over a river").await;
         h.click("Generate").await;
-        common::wait_for_images(&h, 1, LONG).await;
+        crate::common::wait_for_images(&h, 1, LONG).await;
         // English first: the switch is still labelled "Language" when Chinese is chosen.
         for (lang, lang_option, html_lang) in [("en", "English", "en"), ("zh", "中文", "zh-CN")] {
             h.select("Language", lang_option).await;

@@ -9,9 +9,7 @@ use kamiya_e2e::{Engine, Harness, HarnessOptions};
 use kamiya_proxy::{Config, ImageHost, Running};
 use kamiya_standin::{Fault, FaultKind, Route, StandIn, StandInConfig, DEMO_KEY};
 
-mod common;
-
-use common::{png_fixture, standin, wait_for_images, WAIT};
+use crate::common::{png_fixture, standin, wait_for_images, WAIT};
 use kamiya_e2e::app::{picture_menu, wait_for_picture};
 
 const LONG: Duration = Duration::from_secs(40);
@@ -159,7 +157,7 @@ async fn through_kamiya_proxy_the_whole_journey_works() {
         .await
         .unwrap();
     let fixture = png_fixture(900, 600, "proxy-source.png");
-    common::pick_source(&h, &fixture).await;
+    crate::common::pick_source(&h, &fixture).await;
     h.wait_until(
         "!!document.querySelector('img[alt=\"The source image as it will be sent\"]')",
         WAIT,

@@ -1,10 +1,8 @@
 //! Image to image and what people do with a finished picture, end to end.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{connected, png_fixture, standin, wait_for_images, WAIT};
+use crate::common::{connected, png_fixture, standin, wait_for_images, WAIT};
 use kamiya_e2e::app::picture_menu;
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use kamiya_standin::DEMO_KEY;
@@ -64,7 +62,7 @@ async fn image_to_image_journey(
         .unwrap();
     // A wide source, fitted into a portrait output by cropping.
     let fixture = png_fixture(1200, 700, &format!("source-{tag}.png"));
-    common::pick_source(h, &fixture).await;
+    crate::common::pick_source(h, &fixture).await;
     h.wait_until(
         "!!document.querySelector('img[alt=\"The source image as it will be sent\"]')",
         WAIT,
@@ -139,7 +137,7 @@ async fn image_to_image_journey(
     })
     .save_with_format(&other, image::ImageFormat::Png)
     .unwrap();
-    common::pick_source(h, &other).await;
+    crate::common::pick_source(h, &other).await;
     h.wait_until(
         &format!(
             "(() => {{ const i = document.querySelector('.source-preview img'); return !!i && i.src !== {before}; }})()"
@@ -173,7 +171,7 @@ async fn image_to_image_without_offscreen_canvas_sends_the_same() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -187,7 +185,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
         .unwrap();
     let text = std::env::temp_dir().join(format!("kamiya-e2e-{}-notes.txt", std::process::id()));
     std::fs::write(&text, "not a picture").unwrap();
-    common::pick_source(&h, &text).await;
+    crate::common::pick_source(&h, &text).await;
     h.wait_text("That is not an image", WAIT).await;
     // A PNG header with nothing after it: a broken file.
     let broken = std::env::temp_dir().join(format!("kamiya-e2e-{}-broken.png", std::process::id()));
@@ -196,7 +194,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
         b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x02\0\0\0\x02\0\x08\x02",
     )
     .unwrap();
-    common::pick_source(&h, &broken).await;
+    crate::common::pick_source(&h, &broken).await;
     h.wait_text("could not be decoded", WAIT).await;
     // Generating without a source says so and sends nothing.
     h.click("Generate").await;
@@ -210,7 +208,7 @@ async fn a_file_that_is_not_an_image_is_refused_and_nothing_is_lost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_links_carry_parameters_only_and_fill_the_form() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -390,7 +388,7 @@ async fn the_gallery_opens_a_full_view_stepped_by_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_image_is_refused_before_decoding() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;
@@ -402,7 +400,7 @@ async fn a_huge_image_is_refused_before_decoding() {
     bytes.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
     let path = std::env::temp_dir().join(format!("kamiya-e2e-{}-huge.png", std::process::id()));
     std::fs::write(&path, bytes).unwrap();
-    common::pick_source(&h, &path).await;
+    crate::common::pick_source(&h, &path).await;
     h.wait_text("12000×12000", WAIT).await;
     h.wait_text("the limit is 50 megapixels", WAIT).await;
     h.close().await;

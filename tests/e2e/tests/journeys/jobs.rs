@@ -1,11 +1,9 @@
 //! The job engine end to end: many jobs, reloads, a failing server, a
 //! hidden page, several tabs. The stand-in's request log is the witness.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{connected, standin, stored_hashids, track_requests, wait_for_images, WAIT};
+use crate::common::{connected, standin, stored_hashids, track_requests, wait_for_images, WAIT};
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions, WindowHandle};
 use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
 
@@ -13,7 +11,7 @@ const LONG: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_jobs_at_once_all_finish() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -68,7 +66,7 @@ async fn ten_jobs_at_once_all_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_while_three_jobs_run_loses_and_repeats_nothing() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(5.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;
@@ -96,7 +94,7 @@ async fn a_reload_while_three_jobs_run_loses_and_repeats_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_before_the_server_answered_adopts_the_job_instead_of_resending() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -116,7 +114,7 @@ async fn a_reload_before_the_server_answered_adopts_the_job_instead_of_resending
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_answer_to_generate_is_found_in_the_history_not_resent() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -134,7 +132,7 @@ async fn a_lost_answer_to_generate_is_found_in_the_history_not_resent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generate_that_never_arrived_ends_as_interrupted_and_can_be_retried() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -177,7 +175,7 @@ async fn status_requests_that_fail_for_a_while_recover_by_themselves() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_malformed_answer_is_survived() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -199,7 +197,7 @@ async fn one_malformed_answer_is_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_the_server_forgot_ends_as_failed_with_the_reason() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(8.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;

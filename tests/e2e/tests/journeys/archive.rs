@@ -1,11 +1,9 @@
 //! The job archive (IndexedDB): moving an earlier version's jobs in,
 //! tens of thousands of jobs, and storage that refuses.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kamiya_e2e::app::{seed_archive, stored_jobs, wait_for_picture};
 use kamiya_e2e::{Harness, HarnessOptions};
 use serde_json::json;

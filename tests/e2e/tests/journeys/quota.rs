@@ -1,13 +1,10 @@
 //! Storage that is really full: the browser profile lives on a small
 //! tmpfs, so the origin's quota (a share of the volume) is small, and a
-//! filler database uses it up. On its own in this test binary, because it
-//! points TMPDIR (where the harness puts profiles) at that volume.
-
-mod common;
+//! filler database uses it up.
 
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kamiya_e2e::app::stored_jobs;
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use serde_json::json;
@@ -76,9 +73,12 @@ async fn a_full_storage_says_so_and_what_was_stored_stays() {
         "filling a real quota: Chromium sizes it from the profile's small volume; in Firefox and WebKit filling it outlasts a WebDriver script"
     );
     let disk = SmallDisk::mount(96);
-    std::env::set_var("TMPDIR", &disk.0);
     let api = standin(1.0).await;
-    let h = Harness::start(HarnessOptions::desktop()).await;
+    let h = Harness::start(HarnessOptions {
+        temp_parent: Some(disk.0.clone()),
+        ..HarnessOptions::desktop()
+    })
+    .await;
     connected(&h, &api).await;
     h.fill("Prompt", "stored before the disk filled").await;
     h.click("Generate").await;

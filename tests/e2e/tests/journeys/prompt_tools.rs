@@ -9,9 +9,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use kamiya_e2e::a11y::{accessible_names, assert_axe_clean};
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 
-mod common;
-
-use common::{connected, standin, WAIT};
+use crate::common::{connected, standin, WAIT};
 
 const CONTROL: char = '\u{E009}';
 const TAB: char = '\u{E004}';
@@ -250,7 +248,7 @@ async fn selected_in_prompt(h: &Harness) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emphasis_keys_weigh_the_tag_at_the_cursor() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -302,7 +300,7 @@ async fn emphasis_keys_weigh_the_tag_at_the_cursor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tag_list_that_does_not_load_leaves_the_field_as_it_was() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let mut opts = HarnessOptions::desktop();
     opts.init_script = Some(
@@ -362,7 +360,7 @@ async fn import_file(h: &Harness, name: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn styles_survive_a_reload_and_round_trip_through_export_and_import() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(0.5).await;
     let mut opts = HarnessOptions::desktop();
     opts.init_script = Some(LAST_BLOB.into());
@@ -475,7 +473,7 @@ async fn styles_survive_a_reload_and_round_trip_through_export_and_import() {
 /// delete in one does not come back from the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn styles_are_the_same_in_two_windows_and_none_is_lost() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;

@@ -9,9 +9,7 @@ use std::time::Duration;
 use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::{CreditShown, DEMO_KEY};
 
-mod common;
-
-use common::{connected, standin, wait_for_images, WAIT};
+use crate::common::{connected, standin, wait_for_images, WAIT};
 
 const LONG: Duration = Duration::from_secs(40);
 

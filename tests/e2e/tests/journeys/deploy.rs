@@ -1,9 +1,7 @@
 //! As deployed: under a sub-path (GitHub Pages project sites) and under the
 //! Content-Security-Policy the build puts into index.html.
 
-mod common;
-
-use common::{connected, standin, wait_for_images, WAIT};
+use crate::common::{connected, standin, wait_for_images, WAIT};
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +111,7 @@ async fn after_one_visit_the_app_opens_offline_with_its_jobs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;

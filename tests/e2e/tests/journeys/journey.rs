@@ -7,13 +7,11 @@ use std::time::Duration;
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
 
-mod common;
-
-use common::{connect, connected, standin, WAIT};
+use crate::common::{connect, connected, standin, WAIT};
 
 /// Waits until the newest job's image has really loaded.
 async fn wait_for_image(h: &Harness, count: usize) {
-    common::wait_for_images(h, count, WAIT).await;
+    crate::common::wait_for_images(h, count, WAIT).await;
 }
 
 async fn text2image_journey(opts: HarnessOptions, shot: &str) {
@@ -99,7 +97,7 @@ async fn text2image_journey_on_a_phone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_key_gets_a_clear_message() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connect(&h, &api, "sk-wrong-key").await;
@@ -136,7 +134,7 @@ async fn a_server_error_on_generate_keeps_the_form_and_can_be_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_status_in_the_body_shows_the_servers_message() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
@@ -208,7 +206,7 @@ async fn network_failures_and_malformed_answers_are_explained() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_config_that_fails_says_why_and_offers_retry() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     api.inject(Fault {
@@ -227,7 +225,7 @@ async fn a_config_that_fails_says_why_and_offers_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_fields_are_explained_and_nothing_is_sent() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     let h = Harness::start(HarnessOptions::phone()).await;
     connected(&h, &api).await;
@@ -251,7 +249,7 @@ async fn invalid_fields_are_explained_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_failed_server_statuses_are_shown() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     // Long enough that the first status request (at the 6 s default
     // expectation) still finds the job in progress.
     let api = standin(10.0).await;
@@ -270,7 +268,7 @@ async fn unknown_and_failed_server_statuses_are_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_lists_past_jobs_newest_first_and_loads_more() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     let api = standin(1.0).await;
     api.seed_history(DEMO_KEY, 45);
     let h = Harness::start(HarnessOptions::desktop()).await;
@@ -328,7 +326,7 @@ async fn history_lists_past_jobs_newest_first_and_loads_more() {
 /// for, as the old request still counted as loading.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_history_page_of_the_last_key_never_joins_the_next_keys_gallery() {
-    only_in!(Engine::Chromium, common::CI_TIME);
+    only_in!(Engine::Chromium, crate::common::CI_TIME);
     const SECOND: &str = "sk-second-account";
     let api = kamiya_standin::StandIn::start(kamiya_standin::StandInConfig {
         keys: vec![DEMO_KEY.to_owned(), SECOND.to_owned()],

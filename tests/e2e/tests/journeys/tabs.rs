@@ -395,14 +395,17 @@ async fn when_the_leading_window_closes_the_other_takes_over_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgetting_the_key_pauses_tracked_jobs_which_finish_once_a_key_is_back() {
-    let api = standin(3.0).await;
+    // The jobs run until the key is forgotten: opening a second window
+    // took longer than a 3-second job once (WebKit, three tests at once).
+    let api = standin(600.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
     h.fill("Prompt", "patience").await;
     h.fill("Number of images", "3").await;
     h.click("Generate").await;
+    // All three accepted by the server (and so followed by the poller).
     h.wait_until(
-        "document.body.innerText.split('Accepted, waiting').length - 1 === 3",
+        "document.body.innerText.split(/Accepted, waiting|In progress/).length - 1 === 3",
         WAIT,
     )
     .await;
@@ -413,6 +416,7 @@ async fn forgetting_the_key_pauses_tracked_jobs_which_finish_once_a_key_is_back(
     h.click("Forget the key").await;
     h.wait_text("Paused: enter your API key", WAIT).await;
     // Long past the jobs' time on the server: still waiting, not failed.
+    api.set_job_duration(Duration::from_secs(1));
     tokio::time::sleep(Duration::from_secs(5)).await;
     let text = h.text().await;
     assert!(

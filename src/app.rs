@@ -62,6 +62,18 @@ pub fn App() -> impl IntoView {
             };
         }
     });
+    // `<html data-leading>`: whether this tab is the one that sends and
+    // polls (one at a time, see `state/jobs/tabs.rs`), for whoever looks at
+    // the tabs in developer tools, and for the two-window tests. Beside the
+    // effect above: a reactive attribute on `<main>` cost 1 KB of wasm.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute(
+                "data-leading",
+                if jobs.is_leader() { "true" } else { "false" },
+            );
+        }
+    });
     // A page coming back into view may have missed other tabs' messages
     // (frozen in the background, or in the back/forward cache).
     Effect::new(move |was_visible: Option<bool>| {
@@ -135,14 +147,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || !page.online.get()>
                 <p class="notice warn offline" role="status">{T::Offline.tr()}</p>
             </Show>
-            // Which tab sends and polls (one at a time, see
-            // `state/jobs/tabs.rs`), for whoever looks at the page's tabs
-            // in developer tools, and for the two-window tests.
-            <main
-                class="layout"
-                data-app-ready=""
-                data-leading=move || if jobs.is_leader() { "true" } else { "false" }
-            >
+            <main class="layout" data-app-ready="">
                 <div class="col">
                     <SettingsPanel/>
                     <Show when=move || { built.get() >= 2 }>

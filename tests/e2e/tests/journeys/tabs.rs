@@ -36,10 +36,7 @@ async fn leading_window(h: &Harness, windows: &[&WindowHandle]) -> WindowHandle 
         let mut leading = Vec::new();
         for w in windows {
             to(h, w).await;
-            if h.eval("document.querySelector('main').dataset.leading")
-                .await
-                == json!("true")
-            {
+            if h.eval("document.documentElement.dataset.leading").await == json!("true") {
                 leading.push((*w).clone());
             }
         }
@@ -373,7 +370,7 @@ async fn when_the_leading_window_closes_the_other_takes_over_at_once() {
     while api.requests().len() == seen {
         if closed_at.elapsed() >= Duration::from_secs(4) {
             let there = h
-                .eval("[document.querySelector('main').dataset.leading, document.visibilityState]")
+                .eval("[document.documentElement.dataset.leading, document.visibilityState]")
                 .await;
             panic!(
                 "no request from the other window within 4 s of the leader closing \

@@ -216,14 +216,33 @@ fn KeepChoice() -> impl IntoView {
             None => T::KeptCount.fill(lang.get(), &[&kept]),
         })
     };
-    // Again as pictures arrive (the archive is read after this shows) or go.
+    // Again as pictures arrive (the archive is read after this shows) or
+    // go, at most once a second: 50 jobs finishing together asked the
+    // browser for its estimate 50 times, each in a finishing job's task.
     let pictures = Memo::new(move |_| jobs.with_lists(|l| l.pictures.len()));
-    Effect::new(move |_| {
+    let soon = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |first: Option<()>| {
         // (Read, not `track()`: a memo nobody read has not subscribed to
         // its sources yet, so tracking it alone never fires.)
         let _ = pictures.get();
         jobs.track_copies();
-        refresh();
+        if first.is_none() {
+            refresh();
+        } else if soon.with_value(Option::is_none) {
+            let handle = set_timeout_with_handle(
+                move || {
+                    soon.try_set_value(None);
+                    refresh();
+                },
+                std::time::Duration::from_secs(1),
+            );
+            soon.set_value(handle.ok());
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some(handle)) = soon.try_get_value() {
+            handle.clear();
+        }
     });
     view! {
         <div class="choice">

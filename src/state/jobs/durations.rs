@@ -28,10 +28,6 @@ impl Durations {
     }
 
     /// The learned time from submission to image for a job like this one.
-    pub fn expected(&self, request: &GenerateRequest) -> Option<f64> {
-        self.stats.with(|s| s.expected_ms(&kind(request)))
-    }
-
     pub fn expected_untracked(&self, request: &GenerateRequest) -> Option<f64> {
         self.stats.with_untracked(|s| s.expected_ms(&kind(request)))
     }

@@ -94,6 +94,10 @@ const CARDS_PER_TASK: usize = 5;
 #[derive(Clone, Copy)]
 pub struct JobStore {
     lists: RwSignal<Lists>,
+    /// The queued jobs, newest first: changes only when a job joins or
+    /// leaves the queue, so the cards' places in line follow this alone
+    /// (read from every job, each change of any job counted them again).
+    queued: RwSignal<Vec<JobId>>,
     jobs: StoredValue<HashMap<JobId, RwSignal<Job>>>,
     tombstones: StoredValue<HashSet<JobId>>,
     archive: Archive,
@@ -158,6 +162,7 @@ impl JobStore {
     pub fn start(settings: SettingsStore, visible: Signal<bool>, online: Signal<bool>) -> JobStore {
         let store = JobStore {
             lists: RwSignal::new(Lists::default()),
+            queued: RwSignal::new(Vec::new()),
             jobs: StoredValue::new(HashMap::new()),
             tombstones: StoredValue::new(HashSet::new()),
             archive: Archive::new(),
@@ -302,27 +307,22 @@ impl JobStore {
     /// every card (a card asking for its own read every job: 50 cards made
     /// 2,500 reads on each change).
     pub fn queue_positions(&self) -> HashMap<JobId, usize> {
-        let queued: Vec<JobId> = self.lists.with(|l| {
-            l.unfinished
+        self.queued.with(|queued| {
+            queued
                 .iter()
-                .filter(|i| {
-                    self.job(i)
-                        .is_some_and(|s| s.with(|j| j.state == JobState::Queued))
-                })
-                .cloned()
+                .rev()
+                .enumerate()
+                .map(|(p, id)| (id.clone(), p + 1))
                 .collect()
-        });
-        queued
-            .into_iter()
-            .rev()
-            .enumerate()
-            .map(|(p, id)| (id, p + 1))
-            .collect()
+        })
     }
 
     /// The learned time from submission to image for a job like this one.
+    /// Untracked: the cards read it on each tick of their clock, and
+    /// tracking it had every card of every running job work its times out
+    /// again whenever any job finished.
     pub fn expected_ms(&self, request: &GenerateRequest) -> f64 {
-        let learned = self.durations.expected(request);
+        let learned = self.durations.expected_untracked(request);
         self.poller.policy().expected_ms(learned)
     }
 
@@ -538,19 +538,34 @@ impl JobStore {
             .flatten()
     }
 
-    /// Unfinished jobs matching `f`, newest first (untracked).
+    /// Reads a job in place (untracked, no copy).
+    fn with_job<R>(&self, id: &JobId, f: impl FnOnce(&Job) -> R) -> Option<R> {
+        self.jobs
+            .try_with_value(|j| j.get(id).copied())
+            .flatten()
+            .and_then(|s| s.try_with_untracked(f))
+    }
+
+    /// Whether a job is in memory and matches `f` (untracked, no copy).
+    fn is(&self, id: &JobId, f: impl FnOnce(&Job) -> bool) -> bool {
+        self.with_job(id, f).unwrap_or(false)
+    }
+
+    /// Unfinished jobs matching `f`, newest first (untracked). Read in
+    /// place: with 50 jobs in flight, each timer scheduled copied all 50.
     fn ids_where(&self, f: impl Fn(&Job) -> bool) -> Vec<JobId> {
         self.lists.with_untracked(|l| {
             l.unfinished
                 .iter()
-                .filter(|id| self.peek(id).is_some_and(|j| f(&j)))
+                .filter(|id| self.is(id, &f))
                 .cloned()
                 .collect()
         })
     }
 
     fn count_where(&self, f: impl Fn(&Job) -> bool) -> usize {
-        self.ids_where(f).len()
+        self.lists
+            .with_untracked(|l| l.unfinished.iter().filter(|id| self.is(id, &f)).count())
     }
 
     fn knows_untracked(&self, hashid: &str) -> bool {
@@ -565,8 +580,12 @@ impl JobStore {
     /// Several jobs into memory, with one change to the lists: a batch of
     /// 20 from Generate notified every list reader 20 times.
     fn set_memory_all(&self, jobs: &[Job]) {
+        let mut requeued = false;
         for job in jobs {
             let existing = self.jobs.with_value(|j| j.get(&job.id).copied());
+            let was_queued =
+                existing.is_some_and(|s| s.with_untracked(|old| old.state == JobState::Queued));
+            requeued |= was_queued != (job.state == JobState::Queued);
             let newly_picture = job.state == JobState::Generated
                 && existing
                     .is_none_or(|s| s.with_untracked(|old| old.state != JobState::Generated));
@@ -595,6 +614,9 @@ impl JobStore {
             }
         }
         self.lists.maybe_update(|l| l.put(jobs));
+        if requeued {
+            self.count_queued();
+        }
     }
 
     /// Takes a copy from the archive or another tab, unless memory holds a
@@ -604,8 +626,8 @@ impl JobStore {
             return false;
         }
         let newer = self
-            .peek(&job.id)
-            .is_none_or(|mine| job.rev >= mine.rev && job != mine);
+            .with_job(&job.id, |mine| job.rev >= mine.rev && job != *mine)
+            .unwrap_or(true);
         if newer {
             self.set_memory(job);
         }
@@ -618,7 +640,9 @@ impl JobStore {
             .into_iter()
             .filter(|j| {
                 !self.tombstones.with_value(|t| t.contains(&j.id))
-                    && self.peek(&j.id).is_none_or(|mine| j.rev > mine.rev)
+                    && self
+                        .with_job(&j.id, |mine| j.rev > mine.rev)
+                        .unwrap_or(true)
             })
             .collect();
         if fresh.is_empty() {
@@ -635,6 +659,19 @@ impl JobStore {
             }
         });
         self.lists.maybe_update(|l| l.put(fresh.iter()));
+        self.count_queued();
+    }
+
+    /// The queue as memory now has it; its readers hear only of a change.
+    fn count_queued(&self) {
+        let now = self.ids_where(|j| j.state == JobState::Queued);
+        self.queued.maybe_update(|q| {
+            let changed = *q != now;
+            if changed {
+                *q = now;
+            }
+            changed
+        });
     }
 
     /// Drops jobs from memory and remembers they are gone.
@@ -646,6 +683,7 @@ impl JobStore {
             self.queue.forget_source(id);
         }
         self.lists.maybe_update(|l| l.remove(ids));
+        self.count_queued();
         let gone: Vec<RwSignal<Job>> = self
             .jobs
             .try_update_value(|j| ids.iter().filter_map(|id| j.remove(id)).collect())
@@ -816,11 +854,6 @@ impl JobStore {
         self.settings.client_untracked()
     }
 
-    fn expected_ms_untracked(&self, request: &GenerateRequest) -> f64 {
-        let learned = self.durations.expected_untracked(request);
-        self.poller.policy().expected_ms(learned)
-    }
-
     fn pump(self) {
         self.queue.pump(self);
     }
@@ -852,12 +885,19 @@ impl JobStore {
         }
     }
 
-    /// A job of ours finished with a picture.
-    fn finished(&self, job: &Job) {
-        self.durations.learn(self.archive, job);
-        self.attention
-            .notify(self.settings, job, self.visible.get_untracked());
-        self.keep_if_wanted(&job.id);
+    /// A job of ours finished with a picture. What follows waits for a
+    /// task of its own: the answer's task already moves the job from the
+    /// list of work to the gallery (with 50 jobs in flight, the two
+    /// together made tasks over 50 ms at 4x CPU slowdown).
+    fn finished(self, job: &Job) {
+        let job = job.clone();
+        self.spawn(async move {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.durations.learn(self.archive, &job);
+            self.attention
+                .notify(self.settings, &job, self.visible.get_untracked());
+            self.keep_if_wanted(&job.id);
+        });
     }
 
     /// The server has the source now: the archive's copy goes. Memory

@@ -82,9 +82,7 @@ impl Poller {
     /// Makes sure a job waiting on the server is being followed (and one
     /// that is not, is not).
     pub fn follow(self, store: JobStore, id: &JobId) {
-        let pending = store
-            .peek(id)
-            .is_some_and(|j| j.state.is_pending_on_server());
+        let pending = store.is(id, |j| j.state.is_pending_on_server());
         if !pending {
             self.stop(id);
             self.counters.update_value(|c| {
@@ -116,7 +114,7 @@ impl Poller {
             watching_ms: (now - job.watch_start()).max(0.0),
             answers: counters.answers,
             consecutive_errors: counters.errors,
-            expected_ms: store.expected_ms_untracked(&job.request),
+            expected_ms: store.expected_ms(&job.request),
             pending_jobs: store.count_where(|j| j.state.is_pending_on_server()),
         };
         match self.policy.with_value(|p| p.next(situation, random())) {

@@ -21,9 +21,9 @@ const GAP: f64 = 6.0;
 const EXTRA_SCREENS: f64 = 0.5;
 /// How close to the end (in rows) more history is asked for.
 const NEAR_END_ROWS: usize = 6;
-/// Tiles made per animation frame (about 1 ms each on a desktop, 4 ms on a
-/// phone-class CPU).
-const TILES_PER_FRAME: usize = 4;
+/// Tiles made per task (5-10 ms each at 4x CPU slowdown, a phone-class CPU;
+/// four at a time made tasks of 50-70 ms there).
+const TILES_PER_TASK: usize = 2;
 
 /// Columns and row height for a grid `width` pixels wide.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -198,9 +198,11 @@ pub(super) fn Grid(
         })
     });
     // Making a tile (its signals, menu, picture) is the costly part of a
-    // scroll: at most TILES_PER_FRAME become real each frame, the others
-    // wait a frame or two as empty cells, so a fast fling on a slow phone
-    // never makes a long task.
+    // scroll: at most TILES_PER_TASK become real in each task, the others
+    // wait a task or two as empty cells, so a fast fling on a slow phone
+    // never makes a long task. Timer tasks, not animation frames: a
+    // frame's task also lays the page out, and the two together made
+    // tasks over 50 ms while 50 jobs finished.
     let ready = RwSignal::new(HashSet::<JobId>::new());
     let pumping = StoredValue::new(false);
     fn pump(
@@ -221,10 +223,13 @@ pub(super) fn Grid(
                 .filter(|id| !r.contains(id))
                 .collect();
             missing = new.len();
-            r.extend(new.into_iter().take(TILES_PER_FRAME));
+            r.extend(new.into_iter().take(TILES_PER_TASK));
         });
-        if missing > TILES_PER_FRAME {
-            request_animation_frame(move || pump(visible, ready, pumping));
+        if missing > TILES_PER_TASK {
+            set_timeout(
+                move || pump(visible, ready, pumping),
+                std::time::Duration::ZERO,
+            );
         } else {
             pumping.set_value(false);
         }
@@ -233,7 +238,10 @@ pub(super) fn Grid(
         let _ = visible.get();
         if !pumping.get_value() {
             pumping.set_value(true);
-            request_animation_frame(move || pump(visible, ready, pumping));
+            set_timeout(
+                move || pump(visible, ready, pumping),
+                std::time::Duration::ZERO,
+            );
         }
     });
     let cells = Memo::new(move |_| {

@@ -318,6 +318,25 @@ async fn longest_task(h: &Harness) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The renderer's main-thread totals (seconds): all tasks, script, style,
+/// layout (Chromium's `Performance.getMetrics`).
+async fn main_thread_work(h: &Harness) -> Vec<(&'static str, f64)> {
+    let metrics = kamiya_e2e::app::cdp(h, "Performance.getMetrics", serde_json::json!({})).await;
+    let value = |name: &str| {
+        metrics["metrics"]
+            .as_array()
+            .and_then(|all| all.iter().find(|m| m["name"] == name))
+            .and_then(|m| m["value"].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    vec![
+        ("tasks", value("TaskDuration")),
+        ("script", value("ScriptDuration")),
+        ("style", value("RecalcStyleDuration")),
+        ("layout", value("LayoutDuration")),
+    ]
+}
+
 async fn forget_long_tasks(h: &Harness) {
     h.eval("(() => { window.__longTasks = []; window.__longTaskTimes = []; window.__loaf = []; return true })()")
         .await;
@@ -475,6 +494,10 @@ async fn long_tasks() {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let pressing = longest_task(&h).await;
         forget_long_tasks(&h).await;
+        // The main thread's time over the flight, by kind: totals vary far
+        // less from run to run than the longest task does.
+        kamiya_e2e::app::cdp(&h, "Performance.enable", serde_json::json!({})).await;
+        let work_before = main_thread_work(&h).await;
         // A CPU profile of the flight, for whoever looks for its long tasks
         // (open it in DevTools; a build with `data-keep-debug data-wasm-opt="0"`
         // on its rust link names the wasm's functions).
@@ -496,6 +519,14 @@ async fn long_tasks() {
             Duration::from_secs(300),
         )
         .await;
+        let work_after = main_thread_work(&h).await;
+        let work: Vec<String> = work_after
+            .iter()
+            .zip(&work_before)
+            .map(|((name, after), (_, before))| {
+                format!("{name} {:.0} ms", (after - before) * 1000.0)
+            })
+            .collect();
         if let Some(path) = profile {
             let p = kamiya_e2e::app::cdp(&h, "Profiler.stop", serde_json::json!({})).await;
             std::fs::write(&path, p["profile"].to_string()).expect("write the CPU profile");
@@ -516,6 +547,10 @@ async fn long_tasks() {
                 h.eval("JSON.stringify(window.__longTaskTimes)").await
             );
             println!(
+                "  answers in flight other than generate and status [path, when it ended]: {}",
+                h.eval("JSON.stringify(performance.getEntriesByType('resource').filter(r => r.initiatorType === 'fetch').map(r => [new URL(r.name), Math.round(r.responseEnd)]).filter(([u]) => !u.pathname.startsWith('/api/image/generate') || u.search).map(([u, t]) => [u.pathname + u.search, t]))").await
+            );
+            println!(
                 "  long animation frames in flight (start, duration, from render start, from style start, scripts [invoker, duration, forced layout]): {}",
                 h.eval("JSON.stringify(window.__loaf)").await
             );
@@ -524,6 +559,7 @@ async fn long_tasks() {
         "50 jobs ({JOB_SECS:.0}-second jobs, 8 sent at once): pressing Generate three times (20, 20, 10 images): {pressing:.0} ms; then in flight until every job has finished: {:.0} ms",
         longest_task(&h).await
     );
+        println!("  the main thread in flight, at 4x: {}", work.join(", "));
         cpu_slowdown(&h, 1).await;
     }
     h.close().await;

@@ -493,6 +493,13 @@ async fn long_tasks() {
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let pressing = longest_task(&h).await;
+        if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
+            println!(
+                "  long tasks while pressing [start, duration]: {}; long animation frames: {}",
+                h.eval("JSON.stringify(window.__longTaskTimes)").await,
+                h.eval("JSON.stringify(window.__loaf)").await
+            );
+        }
         forget_long_tasks(&h).await;
         // The main thread's time over the flight, by kind: totals vary far
         // less from run to run than the longest task does.

@@ -80,39 +80,52 @@ pub(super) fn Grid(
         entries.with(Vec::len).div_ceil(cols)
     });
     let range = RwSignal::new((0usize, 0usize));
-    let measure = move || {
+    // Where the grid was last seen. Reading it lays the page out if
+    // anything changed since the last frame (tens of ms on a phone), so it
+    // is read only where the layout is fresh anyway: in a scroll's frame,
+    // or when the observer below reports that the grid may have moved.
+    let seen = StoredValue::new(None::<Seen>);
+    let look = move || {
         let Some(el) = container.get_untracked() else {
             return;
         };
-        let next = layout(el.client_width() as f64);
-        if shape.get_untracked() != next {
-            shape.set(next);
-        }
-    };
-    let update = move || {
-        let Some(el) = container.get_untracked() else {
-            return;
-        };
-        let rect = el.get_bounding_client_rect();
         let screen = window()
             .inner_height()
             .ok()
             .and_then(|h| h.as_f64())
             .unwrap_or(800.0);
-        let Layout { cols, row } = shape.get_untracked();
+        seen.set_value(Some(Seen {
+            top: el.get_bounding_client_rect().top(),
+            screen,
+            width: el.client_width() as f64,
+        }));
+    };
+    // The window from where the grid was last seen.
+    let update = move || {
+        if seen.get_value().is_none() {
+            look();
+        }
+        let Some(Seen { top, screen, width }) = seen.get_value() else {
+            return;
+        };
+        let next_shape = layout(width);
+        if shape.get_untracked() != next_shape {
+            shape.set(next_shape);
+        }
+        let Layout { cols, row } = next_shape;
         let total = rows.get_untracked();
-        let next = visible_rows(-rect.top(), screen, row, total);
+        let next = visible_rows(-top, screen, row, total);
         if range.get_untracked() != next {
             range.set(next);
         }
-        let first = ((-rect.top()).max(0.0) / row).floor() as usize * cols;
+        let first = ((-top).max(0.0) / row).floor() as usize * cols;
         scrolled.run(first.min(entries.with_untracked(Vec::len)));
         if next.1 + NEAR_END_ROWS >= total {
             near_end.run(());
         }
     };
     // Every scroll in the page (the window's, or a column's own), at most
-    // once a frame.
+    // once a frame: what is scrolled in must be there in the next frame.
     let queued = StoredValue::new(false);
     let on_scroll = Closure::<dyn Fn()>::new(move || {
         if queued.get_value() {
@@ -121,9 +134,27 @@ pub(super) fn Grid(
         queued.set_value(true);
         request_animation_frame(move || {
             queued.try_set_value(false);
+            look();
             update();
         });
     });
+    // Anything else (pictures came, the grid moved): the window again in a
+    // task of its own. In the next frame's task, the new cells and the
+    // page's layout together made tasks over 50 ms at 4x while 50 jobs
+    // finished.
+    let later = move || {
+        if queued.get_value() {
+            return;
+        }
+        queued.set_value(true);
+        set_timeout(
+            move || {
+                queued.try_set_value(false);
+                update();
+            },
+            std::time::Duration::ZERO,
+        );
+    };
     let options = web_sys::AddEventListenerOptions::new();
     options.set_capture(true);
     options.set_passive(true);
@@ -132,21 +163,25 @@ pub(super) fn Grid(
         on_scroll.as_ref().unchecked_ref(),
         &options,
     );
-    // The page above the grid grows and shrinks without a scroll (a job
-    // added, a section unfolded): the grid moves, so look again.
-    let observer = web_sys::ResizeObserver::new(on_scroll.as_ref().unchecked_ref()).ok();
-    if let (Some(observer), Some(body)) = (&observer, document().body()) {
-        observer.observe(&body);
-    }
-    let observer = send_wrapper::SendWrapper::new(observer);
+    // Without a scroll, the grid moves only when something before it, or
+    // around it, changes size (a job added above, a section unfolded, a
+    // hint shown): the observer watches those, and reports after the
+    // browser's own layout, so looking then costs nothing.
+    let on_moved = Closure::<dyn Fn()>::new(move || {
+        look();
+        later();
+    });
+    let observer = web_sys::ResizeObserver::new(on_moved.as_ref().unchecked_ref()).ok();
+    let watch = send_wrapper::SendWrapper::new(observer.clone());
+    let observer = send_wrapper::SendWrapper::new((observer, on_moved));
     let on_scroll = send_wrapper::SendWrapper::new(on_scroll);
     let resized = window_event_listener(leptos::ev::resize, move |_| {
-        measure();
+        look();
         update();
     });
     on_cleanup(move || {
         resized.remove();
-        if let Some(observer) = observer.as_ref() {
+        if let Some(observer) = observer.0.as_ref() {
             observer.disconnect();
         }
         let _ = document().remove_event_listener_with_callback_and_bool(
@@ -156,13 +191,18 @@ pub(super) fn Grid(
         );
     });
     // New pictures, another filter, another width: the window again.
-    Effect::new(move |_| {
+    Effect::new(move |again: Option<()>| {
         let _ = rows.get();
         shape.track();
-        request_animation_frame(move || {
-            measure();
-            update();
-        });
+        // The first run comes once the grid is in the page.
+        if again.is_none() {
+            if let (Some(observer), Some(el)) = (watch.as_ref(), container.get_untracked()) {
+                for watched in around(&el) {
+                    observer.observe(&watched);
+                }
+            }
+        }
+        later();
     });
     // Back where the user was before a reload, once the pictures are there.
     Effect::new(move |done: Option<bool>| {
@@ -331,4 +371,31 @@ mod tests {
         let (from, to) = visible_rows(100_000.0, 1200.0, 110.0, 1000);
         assert!((to - from) * 10 < 300, "{from}..{to}");
     }
+}
+
+/// Where the grid was last seen: its top relative to the screen's top, the
+/// screen's height, and its own width (CSS pixels).
+#[derive(Clone, Copy)]
+struct Seen {
+    top: f64,
+    screen: f64,
+    width: f64,
+}
+
+/// What can move `el` or change its width without a scroll: the page,
+/// `el` itself, each element around it, and every element before one of
+/// those (in normal flow, a size change there shifts all that follows).
+fn around(el: &web_sys::Element) -> Vec<web_sys::Element> {
+    let mut out = vec![el.clone()];
+    let mut at = el.clone();
+    while let Some(parent) = at.parent_element() {
+        let mut before = at.previous_element_sibling();
+        while let Some(b) = before {
+            before = b.previous_element_sibling();
+            out.push(b);
+        }
+        out.push(parent.clone());
+        at = parent;
+    }
+    out
 }

@@ -310,6 +310,11 @@ impl Driver {
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, EXCLUDE *.localhost"
                 .into(),
         );
+        // More switches for Chromium, e.g. to record a trace of a bench run
+        // (README, "Benchmark").
+        if let Ok(extra) = std::env::var("KAMIYA_E2E_CHROME_ARGS") {
+            args.extend(extra.split(' ').map(String::from));
+        }
         args.push(format!("--window-size={width},{height}"));
         args.push(format!("--user-data-dir={}", self.dir.profile().display()));
 

@@ -308,7 +308,7 @@ async fn archive(n: usize) {
 }
 
 /// Records every long task (over 50 ms) of every page, from its start.
-const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true }); window.__loaf = []; try { new PerformanceObserver(l => l.getEntries().forEach(e => { if (e.duration > 50) window.__loaf.push({ start: Math.round(e.startTime), duration: Math.round(e.duration), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0), style: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0), scripts: e.scripts.map(s => [s.invoker, Math.round(s.duration), Math.round(s.forcedStyleAndLayoutDuration)]) }); })).observe({ type: 'long-animation-frame', buffered: true }); } catch (_) {}";
+const LONG_TASKS: &str = "window.__longTasks = []; window.__longTaskTimes = []; new PerformanceObserver(l => l.getEntries().forEach(e => { window.__longTasks.push(e.duration); window.__longTaskTimes.push([Math.round(e.startTime), Math.round(e.duration)]); })).observe({ type: 'longtask', buffered: true }); window.__loaf = []; try { new PerformanceObserver(l => l.getEntries().forEach(e => { if (e.duration > 50) window.__loaf.push({ start: Math.round(e.startTime), duration: Math.round(e.duration), render: Math.round(e.renderStart ? e.startTime + e.duration - e.renderStart : 0), style: Math.round(e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0), scripts: e.scripts.map(s => [s.invoker, Math.round(s.duration), Math.round(s.forcedStyleAndLayoutDuration), Math.round(s.startTime)]) }); })).observe({ type: 'long-animation-frame', buffered: true }); } catch (_) {}";
 
 /// The longest task since the list was last emptied, in ms (0 if none was over 50 ms).
 async fn longest_task(h: &Harness) -> f64 {
@@ -558,7 +558,7 @@ async fn long_tasks() {
                 h.eval("JSON.stringify(performance.getEntriesByType('resource').filter(r => r.initiatorType === 'fetch').map(r => [new URL(r.name), Math.round(r.responseEnd)]).filter(([u]) => !u.pathname.startsWith('/api/image/generate') || u.search).map(([u, t]) => [u.pathname + u.search, t]))").await
             );
             println!(
-                "  long animation frames in flight (start, duration, from render start, from style start, scripts [invoker, duration, forced layout]): {}",
+                "  long animation frames in flight (start, duration, from render start, from style start, scripts [invoker, duration, forced layout, start]): {}",
                 h.eval("JSON.stringify(window.__loaf)").await
             );
         }

@@ -622,12 +622,29 @@ async fn start_up() {
     // start-up shows none of the cost of compiling each function on its
     // first call.
     let mut longest = Vec::new();
+    // A CPU profile of the first of these starts, as for the flight.
+    let mut profile = std::env::var_os("KAMIYA_BENCH_PROFILE");
     for _ in 0..3 {
         let h = Harness::start(HarnessOptions::phone()).await;
         h.set_init_script(LONG_TASKS);
         cpu_slowdown(&h, 4).await;
+        if profile.is_some() {
+            kamiya_e2e::app::cdp(&h, "Profiler.enable", serde_json::json!({})).await;
+            kamiya_e2e::app::cdp(
+                &h,
+                "Profiler.setSamplingInterval",
+                serde_json::json!({ "interval": 200 }),
+            )
+            .await;
+            kamiya_e2e::app::cdp(&h, "Profiler.start", serde_json::json!({})).await;
+        }
         h.open().await;
         longest.push(start_tasks(&h).await);
+        if let Some(path) = profile.take() {
+            let p = kamiya_e2e::app::cdp(&h, "Profiler.stop", serde_json::json!({})).await;
+            std::fs::write(&path, p["profile"].to_string()).expect("write the CPU profile");
+            println!("  CPU profile of this start: {}", path.to_string_lossy());
+        }
         h.close().await;
     }
     println!(

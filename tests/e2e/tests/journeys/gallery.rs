@@ -95,6 +95,76 @@ async fn ten_thousand_pictures_scroll_search_and_filter() {
     h.close().await;
 }
 
+/// Halfway down whatever holds the gallery, with scroll anchoring off (as
+/// in WebKit, which has none): what moves the grid then moves no scroll.
+const TO_THE_MIDDLE: &str = "(() => {
+  const grid = document.querySelector('.grid-window');
+  let p = grid.parentElement;
+  while (p && !(['auto', 'scroll'].includes(getComputedStyle(p).overflowY) && p.scrollHeight > p.clientHeight)) p = p.parentElement;
+  p = p || document.scrollingElement;
+  p.style.overflowAnchor = 'none';
+  document.documentElement.style.overflowAnchor = 'none';
+  p.scrollTop = p.scrollHeight / 2;
+  return true;
+})()";
+
+/// Whether the middle of the part of the grid on screen shows a picture.
+const PICTURE_ON_SCREEN: &str = "(() => {
+  const r = document.querySelector('.grid-window').getBoundingClientRect();
+  const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+  if (bottom - top < 200) return false;
+  const hit = document.elementFromPoint(r.left + 20, (top + bottom) / 2);
+  return !!(hit && hit.closest('.gallery li:not(.tile-wait)'));
+})()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_follows_the_grid_when_new_cards_push_it_down() {
+    // Jobs that stay running: their cards stay above the gallery.
+    let api = standin(120.0).await;
+    // A screen taller than the settings and the form: the page's own size
+    // is then the results column's, and nothing the form shows changes it.
+    let h = Harness::start(HarnessOptions {
+        height: 1400,
+        ..HarnessOptions::desktop()
+    })
+    .await;
+    connected(&h, &api).await;
+    seed_archive(&h, 2_000).await;
+    h.reload().await;
+    h.wait_until(
+        "document.querySelector('#gallery-title .count')?.textContent === '2000'",
+        LONG,
+    )
+    .await;
+    h.eval(TO_THE_MIDDLE).await;
+    h.wait_until(PICTURE_ON_SCREEN, WAIT).await;
+    let before = h
+        .eval("document.querySelector('.grid-window').getBoundingClientRect().top")
+        .await
+        .as_f64()
+        .unwrap();
+    // Twenty cards above the grid push it down by more than the screen
+    // and the half screen of rows kept each side of it, with no scroll:
+    // only watching what is before the grid tells the window to move.
+    h.fill("Prompt", "twenty cards").await;
+    h.fill("Number of images", "20").await;
+    h.click("Generate").await;
+    h.wait_until(
+        "document.querySelectorAll('.jobs > li').length === 20",
+        WAIT,
+    )
+    .await;
+    h.wait_until(
+        &format!(
+            "document.querySelector('.grid-window').getBoundingClientRect().top > {before} + 2000"
+        ),
+        WAIT,
+    )
+    .await;
+    h.wait_until(PICTURE_ON_SCREEN, WAIT).await;
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn select_three_remove_undo_then_remove_for_good() {
     let api = standin(1.0).await;

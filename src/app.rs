@@ -17,7 +17,8 @@ use crate::ui::{
 };
 
 /// Creates every store from what the browser saved and provides them to
-/// the views below. Public so that component tests set up the same way.
+/// the views below (main.rs calls it a task before it mounts [`App`]).
+/// Public so that component tests set up the same way.
 pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let settings = SettingsStore::load();
     provide_lang(settings.lang_choice_signal());
@@ -46,7 +47,12 @@ pub fn App() -> impl IntoView {
     if let Some(p) = window().performance() {
         let _ = p.mark("kamiya-app-start");
     }
-    let (settings, config, jobs) = provide_app_state();
+    // The stores come from the task before (main.rs).
+    let (settings, config, jobs) = (
+        expect_context::<SettingsStore>(),
+        expect_context::<ConfigStore>(),
+        expect_context::<JobStore>(),
+    );
     let page = expect_context::<Page>();
     let lang = crate::i18n::use_lang();
     provide_context(FocusPicture(RwSignal::new(None)));

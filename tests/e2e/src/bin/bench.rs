@@ -510,14 +510,7 @@ async fn long_tasks() {
         // on its rust link names the wasm's functions).
         let profile = std::env::var_os("KAMIYA_BENCH_PROFILE");
         if profile.is_some() {
-            kamiya_e2e::app::cdp(&h, "Profiler.enable", serde_json::json!({})).await;
-            kamiya_e2e::app::cdp(
-                &h,
-                "Profiler.setSamplingInterval",
-                serde_json::json!({ "interval": 200 }),
-            )
-            .await;
-            kamiya_e2e::app::cdp(&h, "Profiler.start", serde_json::json!({})).await;
+            start_profile(&h).await;
         }
         // Every job finished: the gallery counts 50 (its grid loads only
         // the thumbnails on screen, so image loads cannot be counted).
@@ -535,12 +528,7 @@ async fn long_tasks() {
             })
             .collect();
         if let Some(path) = profile {
-            let p = kamiya_e2e::app::cdp(&h, "Profiler.stop", serde_json::json!({})).await;
-            std::fs::write(&path, p["profile"].to_string()).expect("write the CPU profile");
-            println!(
-                "  CPU profile of the flight: {}",
-                std::path::Path::new(&path).display()
-            );
+            stop_profile(&h, &path, "the flight").await;
         }
         if std::env::var_os("KAMIYA_BENCH_VERBOSE").is_some() {
             let mut by_path = std::collections::BTreeMap::<String, usize>::new();
@@ -629,21 +617,12 @@ async fn start_up() {
         h.set_init_script(LONG_TASKS);
         cpu_slowdown(&h, 4).await;
         if profile.is_some() {
-            kamiya_e2e::app::cdp(&h, "Profiler.enable", serde_json::json!({})).await;
-            kamiya_e2e::app::cdp(
-                &h,
-                "Profiler.setSamplingInterval",
-                serde_json::json!({ "interval": 200 }),
-            )
-            .await;
-            kamiya_e2e::app::cdp(&h, "Profiler.start", serde_json::json!({})).await;
+            start_profile(&h).await;
         }
         h.open().await;
         longest.push(start_tasks(&h).await);
         if let Some(path) = profile.take() {
-            let p = kamiya_e2e::app::cdp(&h, "Profiler.stop", serde_json::json!({})).await;
-            std::fs::write(&path, p["profile"].to_string()).expect("write the CPU profile");
-            println!("  CPU profile of this start: {}", path.to_string_lossy());
+            stop_profile(&h, &path, "this start").await;
         }
         h.close().await;
     }
@@ -667,6 +646,28 @@ async fn start_up() {
         median(&mut longest)
     );
     h.close().await;
+}
+
+/// Starts Chromium's sampling profiler (every 0.2 ms) on the page.
+async fn start_profile(h: &Harness) {
+    kamiya_e2e::app::cdp(h, "Profiler.enable", serde_json::json!({})).await;
+    kamiya_e2e::app::cdp(
+        h,
+        "Profiler.setSamplingInterval",
+        serde_json::json!({ "interval": 200 }),
+    )
+    .await;
+    kamiya_e2e::app::cdp(h, "Profiler.start", serde_json::json!({})).await;
+}
+
+/// Stops the profiler and writes what it took to `path`, for DevTools.
+async fn stop_profile(h: &Harness, path: &std::ffi::OsStr, what: &str) {
+    let p = kamiya_e2e::app::cdp(h, "Profiler.stop", serde_json::json!({})).await;
+    std::fs::write(path, p["profile"].to_string()).expect("write the CPU profile");
+    println!(
+        "  CPU profile of {what}: {}",
+        std::path::Path::new(path).display()
+    );
 }
 
 /// Once the whole page is built: prints the long tasks and the app's

@@ -15,6 +15,13 @@ async fn ten_jobs_at_once_all_finish() {
     let api = standin(2.0).await;
     let h = Harness::start(HarnessOptions::desktop()).await;
     connected(&h, &api).await;
+    // Each generate is answered after 0.8 s, so the line lasts seconds, not
+    // the few milliseconds a local server takes (a loaded machine's polls
+    // of the page text missed it).
+    api.inject(Fault::new(
+        Route::Generate,
+        FaultKind::Delay(Duration::from_millis(800)),
+    ));
     h.fill("Prompt", "ten lanterns").await;
     h.fill("Number of images", "10").await;
     h.click("Generate").await;

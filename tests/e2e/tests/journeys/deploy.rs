@@ -23,6 +23,22 @@ async fn the_main_journey_works_under_a_sub_path_and_the_strict_policy() {
             && policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
         "{policy}"
     );
+    // The wasm is asked for once, after the static first screen has
+    // painted (scripts/post_build.py): nothing preloads it beside.
+    let order = h
+        .eval(
+            "(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];\
+             const w = performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm'));\
+             return { paint: p ? p.startTime : null, wasm: w.map(e => e.startTime) }; })()",
+        )
+        .await;
+    let wasm = order["wasm"].as_array().cloned().unwrap_or_default();
+    assert_eq!(wasm.len(), 1, "one request for the wasm: {order}");
+    let paint = order["paint"].as_f64().expect("a first paint entry");
+    assert!(
+        wasm[0].as_f64().unwrap() >= paint,
+        "the wasm was asked for before the first paint: {order}"
+    );
     h.fill("Prompt", "under a sub-path").await;
     h.click("Generate").await;
     wait_for_images(&h, 1, WAIT).await;

@@ -232,7 +232,11 @@ def main():
         html = minify_scripts(staging, html)
     html = re.sub(r'\s*<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
     html = inline_style_sheet(staging, html)
-    html = wasm_after_first_paint(staging, html)
+    # Only a page with a static first screen (#boot) paints before its
+    # wasm runs; one without (the bench's empty Leptos app) would wait for
+    # the timeout, so it keeps Trunk's preload.
+    if re.search(r'\bid="?boot"?[\s>]', html):
+        html = wasm_after_first_paint(staging, html)
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, flags=re.S)
     sheets = re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(sha256(inline), sha256(sheets))}">'

@@ -184,8 +184,9 @@ def minify_scripts(staging, html):
 # The wasm is requested once the static first screen has painted. On a
 # phone that first paint does not wait for the wasm either way (the sheet
 # is in the page, nothing blocks it); but Lighthouse's simulation counts a
-# download that began before the largest paint as needed for it, and the
-# wasm's 2.5 s on slow 4G became the simulated LCP (3.0 s). The request is
+# download that ended before the largest paint of its unthrottled load as
+# needed for it, and the wasm's 2.5 s on slow 4G became the simulated LCP
+# (3.0 s). The request is
 # made by a classic script in the head, not by the start module, so it
 # does not wait for the glue's own round trip (a module that fetched it
 # made the app interactive 0.6 s later on throttled 4G). Hidden pages do

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::job::JobId;
+use super::order::sort_by_number;
 use crate::api::GenerateRequest;
 
 /// One reading of the balance: the request went out at `sent` and its
@@ -94,7 +95,7 @@ fn end(span: &Span) -> f64 {
 /// cost. Readings and spans may come in any order.
 pub fn attribute(readings: &[Reading], spans: &[Span]) -> Vec<Group> {
     let mut spans: Vec<&Span> = spans.iter().collect();
-    spans.sort_by(|a, b| a.sent.total_cmp(&b.sent));
+    sort_by_number(&mut spans, |s| s.sent);
     // A reading separates what ended before it went out from what was
     // sent after its answer came.
     let separates = |ended: f64, next_sent: f64| {
@@ -181,7 +182,7 @@ pub fn spent(readings: &[Reading], spans: &[Span]) -> Option<f64> {
         .iter()
         .filter(|r| r.balance.is_some_and(f64::is_finite))
         .collect();
-    sorted.sort_by(|a, b| a.got.total_cmp(&b.got));
+    sort_by_number(&mut sorted, |r| r.got);
     sorted.first()?;
     let total: f64 = sorted
         .windows(2)
@@ -259,7 +260,7 @@ impl CostBook {
         if costs.is_empty() {
             return None;
         }
-        costs.sort_by(f64::total_cmp);
+        sort_by_number(&mut costs, |c| *c);
         let mid = costs.len() / 2;
         Some(if costs.len() % 2 == 1 {
             costs[mid]

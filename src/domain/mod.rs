@@ -8,6 +8,7 @@ pub mod emphasis;
 pub mod fit;
 pub mod gallery;
 pub mod job;
+pub mod order;
 pub mod params;
 pub mod poll;
 pub mod probe;

@@ -164,15 +164,11 @@ impl DurationStats {
     /// Falls back to all kinds when this kind is new.
     pub fn expected_ms(&self, kind: &str) -> Option<f64> {
         let own = self.by_kind.get(kind).filter(|d| !d.is_empty());
-        let mut all: Vec<f64> = match own {
+        let all: Vec<f64> = match own {
             Some(d) => d.iter().copied().collect(),
             None => self.by_kind.values().flatten().copied().collect(),
         };
-        if all.is_empty() {
-            return None;
-        }
-        all.sort_by(|a, b| a.total_cmp(b));
-        Some(all[(all.len() - 1) / 2])
+        crate::domain::order::lower_median(all)
     }
 }
 

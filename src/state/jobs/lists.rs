@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::domain::job::{Job, JobId, JobState};
+use crate::domain::order::sort_by_number;
 
 /// What a job is, as far as the lists care.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -97,13 +98,11 @@ impl Lists {
         }
         if added {
             let entries = &self.entries;
-            // Newest first; the id breaks ties (a batch shares one time).
-            self.all.sort_by(|a, b| {
-                entries[b]
-                    .queued_at
-                    .total_cmp(&entries[a].queued_at)
-                    .then_with(|| b.cmp(a))
-            });
+            // Newest first; the id breaks ties (a batch shares one time):
+            // ids in descending order, then a stable sort by time.
+            self.all.sort();
+            self.all.reverse();
+            sort_by_number(&mut self.all, |id| -entries[id].queued_at);
         }
         if added || regrouped {
             self.regroup();

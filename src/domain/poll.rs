@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::order::lower_median;
+
 /// The knobs of the schedule, in milliseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PollPolicy {
@@ -168,7 +170,7 @@ impl DurationStats {
             Some(d) => d.iter().copied().collect(),
             None => self.by_kind.values().flatten().copied().collect(),
         };
-        crate::domain::order::lower_median(all)
+        lower_median(all)
     }
 }
 

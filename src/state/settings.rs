@@ -151,6 +151,10 @@ pub struct SettingsStore {
     keep_new: RwSignal<bool>,
     /// Set when a setting could not be saved.
     pub save_problem: RwSignal<Option<SaveProblem>>,
+    /// The base URL or the key field has the focus. Both change at every
+    /// keystroke, so an answer to a half-typed one (the history asked
+    /// after a pause in the typing) is not news until the field is left.
+    editing: RwSignal<bool>,
 }
 
 fn read_stored() -> Stored {
@@ -189,6 +193,7 @@ impl SettingsStore {
             theme: RwSignal::new(clean_theme(stored.theme.clone())),
             keep_new: RwSignal::new(stored.keep_new),
             save_problem: RwSignal::new(None),
+            editing: RwSignal::new(false),
         };
         channel::subscribe(TOPIC, move |msg: Msg| store.on_message(msg));
         // Written by another tab, and now visible here: the storage event
@@ -236,6 +241,10 @@ impl SettingsStore {
 
     pub fn key_place(&self) -> KeyPlace {
         self.key_place.get()
+    }
+
+    pub fn editing(&self) -> bool {
+        self.editing.get()
     }
 
     /// Changes whenever the key does (set, changed in another tab,
@@ -333,6 +342,11 @@ impl SettingsStore {
     pub fn set_keep_new(&self, on: bool) {
         self.keep_new.set(on);
         self.save();
+    }
+
+    /// The base URL or the key field got (`true`) or left the focus.
+    pub fn set_editing(&self, editing: bool) {
+        set_if_changed(self.editing, editing);
     }
 
     /// A new key (typed or pasted). It is written to its place before the

@@ -60,7 +60,12 @@ pub fn SettingsPanel() -> impl IntoView {
                     aria-describedby="base-url-help"
                     aria-invalid=move || settings.base_url_problem().is_some().to_string()
                     prop:value=move || settings.base_url()
-                    on:input=move |ev| settings.set_base_url(event_target_value(&ev).trim().to_string())
+                    on:focus=move |_| settings.set_editing(true)
+                    on:blur=move |_| settings.set_editing(false)
+                    on:input=move |ev| {
+                        settings.set_editing(true);
+                        settings.set_base_url(event_target_value(&ev).trim().to_string())
+                    }
                 />
                 <p id="base-url-help" class=move || if settings.base_url_problem().is_none() { "hint" } else { "field-error" }>
                     {move || if settings.base_url_problem().is_none() {
@@ -80,7 +85,12 @@ pub fn SettingsPanel() -> impl IntoView {
                         spellcheck="false"
                         placeholder="sk-…"
                         prop:value=move || settings.key()
-                        on:input=move |ev| settings.set_key(event_target_value(&ev).trim().to_string())
+                        on:focus=move |_| settings.set_editing(true)
+                        on:blur=move |_| settings.set_editing(false)
+                        on:input=move |ev| {
+                            settings.set_editing(true);
+                            settings.set_key(event_target_value(&ev).trim().to_string())
+                        }
                     />
                     <button
                         type="button"

@@ -318,6 +318,16 @@ pub fn Gallery() -> impl IntoView {
             near_end.run(());
         }
     });
+    // Typing the key or the address with a pause asks the history with a
+    // half-typed one: its refusal waits until the field is left, by
+    // which time the next pause has usually asked again with the whole.
+    let shown_error = Signal::derive(move || {
+        if settings.editing() {
+            None
+        } else {
+            history.error.get()
+        }
+    });
     let retry = Callback::new(move |()| {
         history.error.set(None);
         near_end.run(());
@@ -493,7 +503,7 @@ pub fn Gallery() -> impl IntoView {
             <Show when=move || history.loading.get()>
                 <p class="hint" role="status">{T::Loading.tr()}</p>
             </Show>
-            <crate::ui::common::ErrorNotice error=history.error retry=retry/>
+            <crate::ui::common::ErrorNotice error=shown_error retry=retry/>
             {move || {
                 let id = ctx.open.get()?;
                 let (entry, index, total) = all.with(|a| {

@@ -373,6 +373,67 @@ async fn a_history_page_of_the_last_key_never_joins_the_next_keys_gallery() {
     h.close().await;
 }
 
+/// A pause while typing the key asks the history with the half-typed key,
+/// which the API refuses. That refusal is not news while the key field has
+/// the focus (it showed "The API key was refused" under the gallery until
+/// the next pause); it is once the field is left with a key still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_while_typing_the_key_shows_no_refusal_until_the_field_is_left() {
+    let api = standin(1.0).await;
+    api.seed_history(DEMO_KEY, 3);
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    let count = "document.querySelector('#gallery-title .count')?.textContent";
+    h.wait_until(&format!("{count} === '3'"), WAIT).await;
+    let refused_lists = |api: &kamiya_standin::StandIn| {
+        api.requests()
+            .iter()
+            .filter(|r| {
+                r.route == Some(Route::List) && r.method == "GET" && !r.authorized && r.status != 0
+            })
+            .count()
+    };
+    assert_eq!(refused_lists(&api), 0);
+    // Half the key, then a pause: the history is asked with it and refused.
+    h.fill("API key", &DEMO_KEY[..DEMO_KEY.len() / 2]).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while refused_lists(&api) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the history was never asked with the half-typed key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Time for the refusal to reach the page.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let text = h.text().await;
+    assert!(
+        !text.contains("The API key was refused"),
+        "a refusal shown while the key is typed: {text}"
+    );
+    // The rest of the key: the account's history is back, nothing refused.
+    h.fill("API key", DEMO_KEY).await;
+    h.wait_until(&format!("{count} === '3'"), WAIT).await;
+    assert!(!h.text().await.contains("The API key was refused"));
+    // A wrong key, and the field left: now the refusal is said.
+    let before = refused_lists(&api);
+    h.fill("API key", "sk-not-this-one").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while refused_lists(&api) == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the history was never asked with the wrong key"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!h.text().await.contains("The API key was refused"));
+    h.eval("document.getElementById('api-key').blur(), true")
+        .await;
+    h.wait_text("The API key was refused", WAIT).await;
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it() {
     let api = standin(4.0).await;

@@ -738,7 +738,9 @@ fn copy_compressed(from: &std::path::Path, to: &std::path::Path) {
 fn lighthouse_apps() -> Vec<(String, std::path::PathBuf, String)> {
     let mut apps = vec![(
         "Kamiya Studio".to_string(),
-        kamiya_e2e::workspace_root().join("dist"),
+        // The build the other figures measure: `KAMIYA_DIST` if set.
+        kamiya_e2e::workspace_root()
+            .join(std::env::var_os("KAMIYA_DIST").unwrap_or_else(|| "dist".into())),
         "/".to_string(),
     )];
     for entry in std::env::var("KAMIYA_BENCH_PEERS")

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channel;
 use super::storage::{self, Area};
-use crate::api::{normalize_base_url, ApiError, BaseUrlProblem, Client};
+use crate::api::{ApiError, Client};
 use crate::i18n::Lang;
 
 /// The API base URL when the user has not set one. A deployment can pick
@@ -305,11 +305,6 @@ impl SettingsStore {
 
     pub fn key_epoch_untracked(&self) -> Option<KeyEpoch> {
         self.key_epoch.get_untracked()
-    }
-
-    /// What is wrong with the base URL as typed, if anything.
-    pub fn base_url_problem(&self) -> Option<BaseUrlProblem> {
-        self.base_url.with(|u| normalize_base_url(u).err())
     }
 
     // ----- changing (each writes what it changes, then tells the others) -----

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::common::format_credit;
 use super::words::{self, Describe};
+use crate::api::normalize_base_url;
 use crate::domain::connection::{Mark, STEPS};
 use crate::domain::gallery::size_words;
 use crate::i18n::{use_lang, Lang, T};
@@ -49,32 +50,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 <h2 id="settings-title">{T::Settings.tr()}</h2>
                 <span class="fold-values" aria-hidden="true">{summary}</span>
             </summary>
-            <div class="field">
-                <label for="base-url">{T::BaseUrl.tr()}</label>
-                <input
-                    id="base-url"
-                    type="url"
-                    inputmode="url"
-                    autocomplete="off"
-                    spellcheck="false"
-                    aria-describedby="base-url-help"
-                    aria-invalid=move || settings.base_url_problem().is_some().to_string()
-                    prop:value=move || settings.base_url()
-                    on:focus=move |_| settings.set_editing(true)
-                    on:blur=move |_| settings.set_editing(false)
-                    on:input=move |ev| {
-                        settings.set_editing(true);
-                        settings.set_base_url(event_target_value(&ev).trim().to_string())
-                    }
-                />
-                <p id="base-url-help" class=move || if settings.base_url_problem().is_none() { "hint" } else { "field-error" }>
-                    {move || if settings.base_url_problem().is_none() {
-                        T::BaseUrlHint.tr()()
-                    } else {
-                        T::BaseUrlInvalid.tr()()
-                    }}
-                </p>
-            </div>
+            <AddressField settings=settings/>
             <div class="field">
                 <label for="api-key">{T::ApiKey.tr()}</label>
                 <div class="row">
@@ -367,5 +343,58 @@ fn Checklist() -> impl IntoView {
                 <ol class="checklist" aria-label=T::CheckSteps.get(lang.get())>{items}</ol>
             }
         })
+    }
+}
+
+/// The API's address. It takes effect when the field is left (or on
+/// Enter, or when the page goes away), not at each keystroke: every
+/// prefix of an address is the address of some other host, and the
+/// history's, the pollers' and the balance's requests would take the key
+/// there after any pause in the typing.
+#[component]
+fn AddressField(settings: SettingsStore) -> impl IntoView {
+    let typed = RwSignal::new(settings.base_url_untracked());
+    // Changed in another tab, or here by a commit: the field follows.
+    Effect::new(move |_| typed.set(settings.base_url()));
+    let problem = Memo::new(move |_| typed.with(|u| normalize_base_url(u).err()));
+    let commit = move || {
+        let url = typed.with_untracked(|u| u.trim().to_string());
+        if url != settings.base_url_untracked() {
+            settings.set_base_url(url);
+        }
+    };
+    let leaving = window_event_listener(leptos::ev::pagehide, move |_| commit());
+    on_cleanup(move || leaving.remove());
+    view! {
+        <div class="field">
+            <label for="base-url">{T::BaseUrl.tr()}</label>
+            <input
+                id="base-url"
+                type="url"
+                inputmode="url"
+                autocomplete="off"
+                spellcheck="false"
+                aria-describedby="base-url-help"
+                aria-invalid=move || problem.with(Option::is_some).to_string()
+                prop:value=move || typed.get()
+                on:focus=move |_| settings.set_editing(true)
+                on:input=move |ev| {
+                    settings.set_editing(true);
+                    typed.set(event_target_value(&ev));
+                }
+                on:change=move |_| commit()
+                on:blur=move |_| {
+                    commit();
+                    settings.set_editing(false);
+                }
+            />
+            <p id="base-url-help" class=move || if problem.with(Option::is_none) { "hint" } else { "field-error" }>
+                {move || if problem.with(Option::is_none) {
+                    T::BaseUrlHint.tr()()
+                } else {
+                    T::BaseUrlInvalid.tr()()
+                }}
+            </p>
+        </div>
     }
 }

@@ -434,6 +434,70 @@ async fn a_pause_while_typing_the_key_shows_no_refusal_until_the_field_is_left()
     h.close().await;
 }
 
+/// Types into the address field as a keyboard does: `input` events only,
+/// the focus kept (no `change` until the field is left).
+async fn type_address(h: &Harness, text: &str) {
+    h.eval_with(
+        "(function (text) {
+           const el = document.getElementById('base-url');
+           el.focus();
+           Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, text);
+           el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }));
+           return true;
+         })(arguments[0])",
+        vec![serde_json::json!(text)],
+    )
+    .await;
+}
+
+/// Every prefix of an address is another host's: the key goes to the
+/// address once the field is left, never to one typed so far, though the
+/// history starts afresh after a pause and a job is polled meanwhile. What
+/// is typed is still kept if the page goes away first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_never_goes_to_an_address_still_being_typed() {
+    let api = standin(4.0).await;
+    api.seed_history(DEMO_KEY, 3);
+    // Where the address typed so far points: a server of its own.
+    let elsewhere = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    connected(&h, &api).await;
+    h.wait_until(
+        "document.querySelector('#gallery-title .count')?.textContent === '3'",
+        WAIT,
+    )
+    .await;
+    h.fill("Prompt", "a lighthouse in fog").await;
+    h.click("Generate").await;
+    h.wait_until(
+        "document.body.innerText.includes('Accepted, waiting') || document.body.innerText.includes('In progress')",
+        WAIT,
+    )
+    .await;
+    type_address(&h, &elsewhere.api_url()).await;
+    // Past the history's pause and a poll or two of the running job.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        elsewhere.requests().len(),
+        0,
+        "requests went to an address still being typed: {:?}",
+        elsewhere.requests()
+    );
+    // The address typed back to the API's, and the field left: the job is
+    // still polled there and finishes.
+    type_address(&h, &api.api_url()).await;
+    h.eval("document.getElementById('base-url').blur(), true")
+        .await;
+    wait_for_image(&h, 1).await;
+    assert_eq!(elsewhere.requests().len(), 0);
+    // Typed, and the page reloaded before the field was left: kept.
+    type_address(&h, &elsewhere.api_url()).await;
+    h.reload().await;
+    h.click("Settings").await;
+    assert_eq!(h.value("API base URL").await, elsewhere.api_url());
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_and_draft_survive_a_reload_and_a_running_job_finishes_after_it() {
     let api = standin(4.0).await;

@@ -151,9 +151,10 @@ pub struct SettingsStore {
     keep_new: RwSignal<bool>,
     /// Set when a setting could not be saved.
     pub save_problem: RwSignal<Option<SaveProblem>>,
-    /// The base URL or the key field has the focus. Both change at every
-    /// keystroke, so an answer to a half-typed one (the history asked
-    /// after a pause in the typing) is not news until the field is left.
+    /// The base URL or the key field has the focus. The key changes at
+    /// every keystroke, so an answer to a half-typed one (the history
+    /// asked after a pause in the typing) is not news until the field is
+    /// left; nor is an error about an address being corrected.
     editing: RwSignal<bool>,
 }
 

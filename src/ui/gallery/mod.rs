@@ -300,7 +300,8 @@ pub fn Gallery() -> impl IntoView {
 
     // Another key or API is another account: its history starts afresh
     // (and an error from the last key does not stop the new one's).
-    // Both change at every keystroke: wait for the typing to pause.
+    // The key changes at every keystroke (the address only once its
+    // field is left): wait for the typing to pause.
     let account_timer = StoredValue::new_local(None::<Timeout>);
     Effect::new(move |before: Option<()>| {
         settings.key_epoch();
@@ -318,9 +319,10 @@ pub fn Gallery() -> impl IntoView {
             near_end.run(());
         }
     });
-    // Typing the key or the address with a pause asks the history with a
-    // half-typed one: its refusal waits until the field is left, by
-    // which time the next pause has usually asked again with the whole.
+    // Typing the key with a pause asks the history with a half-typed
+    // key: its refusal waits until the field is left, by which time the
+    // next pause has usually asked again with the whole. Errors about the
+    // address wait likewise while it is being put right.
     let shown_error = Signal::derive(move || {
         if settings.editing() {
             None

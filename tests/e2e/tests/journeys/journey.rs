@@ -7,7 +7,7 @@ use std::time::Duration;
 use kamiya_e2e::{only_in, Engine, Harness, HarnessOptions};
 use kamiya_standin::{Fault, FaultKind, Route, DEMO_KEY};
 
-use crate::common::{connect, connected, standin, WAIT};
+use crate::common::{connect, connected, standin, type_address, WAIT};
 
 /// Waits until the newest job's image has really loaded.
 async fn wait_for_image(h: &Harness, count: usize) {
@@ -432,22 +432,6 @@ async fn a_pause_while_typing_the_key_shows_no_refusal_until_the_field_is_left()
         .await;
     h.wait_text("The API key was refused", WAIT).await;
     h.close().await;
-}
-
-/// Types into the address field as a keyboard does: `input` events only,
-/// the focus kept (no `change` until the field is left).
-async fn type_address(h: &Harness, text: &str) {
-    h.eval_with(
-        "(function (text) {
-           const el = document.getElementById('base-url');
-           el.focus();
-           Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, text);
-           el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }));
-           return true;
-         })(arguments[0])",
-        vec![serde_json::json!(text)],
-    )
-    .await;
 }
 
 /// Every prefix of an address is another host's: the key goes to the

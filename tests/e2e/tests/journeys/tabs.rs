@@ -140,6 +140,46 @@ async fn forget_the_key_then_change_a_setting(without: Option<&str>) {
     h.close().await;
 }
 
+/// An address still being typed in one window is nobody's: neither
+/// window sends to it, nor is it stored; once the field is left, the other
+/// window follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_being_typed_reaches_the_other_window_only_once_left() {
+    let api = standin(1.0).await;
+    api.seed_history(DEMO_KEY, 3);
+    let elsewhere = standin(1.0).await;
+    let h = start(None).await;
+    connected(&h, &api).await;
+    let (a, b) = second_window(&h).await;
+    open_settings(&h).await;
+    assert_eq!(h.value("API base URL").await, api.api_url());
+    to(&h, &a).await;
+    type_address(&h, &elsewhere.api_url()).await;
+    // Past the history's pause, in this window and the other.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        elsewhere.requests().len(),
+        0,
+        "requests went to an address still being typed: {:?}",
+        elsewhere.requests()
+    );
+    let stored = storage_item(&h, "localStorage", "settings").await.unwrap();
+    assert!(stored.contains(&api.api_url()), "{stored}");
+    assert!(!stored.contains(&elsewhere.api_url()), "{stored}");
+    h.eval("document.getElementById('base-url').blur(), true")
+        .await;
+    to(&h, &b).await;
+    h.wait_until(
+        &format!(
+            "document.getElementById('base-url').value === {:?}",
+            elsewhere.api_url()
+        ),
+        WAIT,
+    )
+    .await;
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_kept_for_the_session_reaches_the_other_window_and_goes_with_forget() {
     let api = standin(1.0).await;

@@ -74,3 +74,19 @@ pub async fn open_settings(h: &Harness) {
         h.click("Settings").await;
     }
 }
+
+/// Types into the address field as a keyboard does: `input` events only,
+/// the focus kept (no `change` until the field is left).
+pub async fn type_address(h: &Harness, text: &str) {
+    h.eval_with(
+        "(function (text) {
+           const el = document.getElementById('base-url');
+           el.focus();
+           Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, text);
+           el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }));
+           return true;
+         })(arguments[0])",
+        vec![serde_json::json!(text)],
+    )
+    .await;
+}

@@ -2,10 +2,11 @@
 
 use leptos::prelude::*;
 
+use crate::domain::view::View;
 use crate::i18n::{provide_lang, T};
 use crate::state::{
     account::AccountStore, config::ConfigStore, credit::CreditStore, draft::DraftStore,
-    history::HistoryStore, jobs::JobStore, page::Page, settings::SettingsStore,
+    history::HistoryStore, jobs::JobStore, page::Page, route::Route, settings::SettingsStore,
 };
 use crate::ui::{
     common::PerfMark,
@@ -26,6 +27,7 @@ pub fn provide_app_state() -> (SettingsStore, ConfigStore, JobStore) {
     let config = ConfigStore::new();
     let jobs = JobStore::start(settings, page.visible, page.online);
     provide_context(page);
+    provide_context(Route::watch());
     provide_context(settings);
     provide_context(config);
     provide_context(AccountStore::new());
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
         expect_context::<JobStore>(),
     );
     let page = expect_context::<Page>();
+    let route = expect_context::<Route>();
     let lang = crate::i18n::use_lang();
     provide_context(FocusPicture(RwSignal::new(None)));
 
@@ -66,6 +69,19 @@ pub fn App() -> impl IntoView {
                 Some(theme) => root.set_attribute("data-theme", &theme),
                 None => root.remove_attribute("data-theme"),
             };
+        }
+    });
+    // `<html data-view>`: which view a narrow screen shows (the style
+    // sheet hides the other); a wide one shows both.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute(
+                "data-view",
+                match route.view() {
+                    View::Create => "create",
+                    View::Pictures => "pictures",
+                },
+            );
         }
     });
     // `<html data-leading>`: whether this tab is the one that sends and
@@ -153,8 +169,9 @@ pub fn App() -> impl IntoView {
             <Show when=move || !page.online.get()>
                 <p class="notice warn offline" role="status">{T::Offline.tr()}</p>
             </Show>
+            <ViewLinks/>
             <main class="layout" data-app-ready="">
-                <div class="col">
+                <div class="col view-create">
                     <SettingsPanel/>
                     <Show when=move || { built.get() >= 2 }>
                         <CreateForm/>
@@ -162,16 +179,34 @@ pub fn App() -> impl IntoView {
                     </Show>
                 </div>
                 <div class="col">
-                    <Show when=move || { built.get() >= 3 }>
-                        <JobList/>
-                    </Show>
-                    <Show when=move || { built.get() >= 4 }>
-                        <Gallery/>
-                        <PerfMark name="kamiya-all-ready"/>
-                    </Show>
+                    <div class="part view-create">
+                        <Show when=move || { built.get() >= 3 }>
+                            <JobList/>
+                        </Show>
+                    </div>
+                    <div class="part view-pictures">
+                        <Show when=move || { built.get() >= 4 }>
+                            <Gallery/>
+                            <PerfMark name="kamiya-all-ready"/>
+                        </Show>
+                    </div>
                 </div>
             </main>
         </Show>
+    }
+}
+
+/// On a narrow screen, the views one tap apart (the style sheet hides
+/// these links on a wide one, which shows both views).
+#[component]
+fn ViewLinks() -> impl IntoView {
+    let route = expect_context::<Route>();
+    let current = move |view: View| move || (route.view() == view).then_some("page");
+    view! {
+        <nav class="views" aria-label=T::Views.tr()>
+            <a href="#create" aria-current=current(View::Create)>{T::ViewCreate.tr()}</a>
+            <a href=move || route.pictures_href() aria-current=current(View::Pictures)>{T::ViewPictures.tr()}</a>
+        </nav>
     }
 }
 

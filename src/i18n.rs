@@ -255,6 +255,9 @@ texts! {
     Done => "Done", "已完成";
     UnsafeUrl => "Unsafe image address", "图片地址不安全";
     Gallery => "Gallery", "图库";
+    Views => "Views", "视图";
+    ViewCreate => "Create", "创作";
+    ViewPictures => "Pictures", "图片";
     OlderInGallery => "older finished jobs are in the Gallery.", "个更早的已完成任务在图库中。";
     FavouritesOnly => "Favourites only", "只看收藏";
     ShowMore => "Show more", "显示更多";

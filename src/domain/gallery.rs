@@ -157,7 +157,8 @@ impl Query {
     }
 }
 
-const FRAGMENT: &str = "gallery";
+/// The gallery's part of the page address (`#gallery?…`).
+pub const FRAGMENT: &str = "gallery";
 
 fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -16,4 +16,5 @@ pub mod prompt_history;
 pub mod share;
 pub mod styles;
 pub mod tags;
+pub mod view;
 pub mod zip;

@@ -25,6 +25,9 @@ pub struct AccountStore {
     pub state: RwSignal<CheckState>,
     /// The checklist as it stands (the last check's, once it is over).
     pub steps: RwSignal<Option<Assessment>>,
+    /// Which check is the latest: an earlier one's late answers are
+    /// dropped, never shown over the address checked since.
+    round: StoredValue<u32>,
 }
 
 impl AccountStore {
@@ -32,6 +35,7 @@ impl AccountStore {
         AccountStore {
             state: RwSignal::new(CheckState::Idle),
             steps: RwSignal::new(None),
+            round: StoredValue::new(0),
         }
     }
 
@@ -52,11 +56,16 @@ impl AccountStore {
         // A base URL the client refuses is the checklist's "address" step;
         // the probes then never run.
         let client = settings.client_untracked().ok();
+        let round = self.round.get_value().wrapping_add(1);
+        self.round.set_value(round);
         self.state.set(CheckState::Checking);
         spawn_local(async move {
             let mut seen: Vec<(Probe, Seen)> = Vec::new();
             let mut details_read = None;
             loop {
+                if self.round.try_get_value() != Some(round) {
+                    return;
+                }
                 let now = assess(&situation, &seen);
                 self.steps.try_set(Some(now.clone()));
                 let (Some(probe), Some(client)) = (now.next, client.as_ref()) else {

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod notify;
 pub mod page;
 pub mod prompt_history;
+pub mod route;
 pub mod settings;
 pub mod source;
 pub mod storage;

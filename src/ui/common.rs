@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use super::words::Describe;
 use crate::api::ApiError;
+use crate::domain::view::View;
 use crate::i18n::{use_lang, T};
+use crate::state::route::Route;
 
 /// An error as a sentence, announced to screen readers, with an optional
 /// action (retry) beside it. Server text is rendered as text, never HTML.
@@ -41,26 +43,18 @@ pub fn PerfMark(name: &'static str) -> impl IntoView {
     });
 }
 
-/// Brings the create form into view (after an action filled it).
+/// Brings the create form into view (after an action filled it): on a
+/// narrow screen, the *Create* view first.
 pub fn scroll_to_form() {
-    if let Some(el) = document().get_element_by_id("create-title") {
-        el.scroll_into_view();
+    if let Some(route) = use_context::<Route>() {
+        route.show(View::Create);
     }
-}
-
-/// Formats a credit balance for the language.
-pub fn format_credit(credit: f64) -> String {
-    let s = crate::domain::decimal::fixed(credit, 2);
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
+    // Once that view is laid out.
+    request_animation_frame(|| {
+        if let Some(el) = document().get_element_by_id("create-title") {
+            el.scroll_into_view();
         }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{frac}")
+    });
 }
 
 /// A moment (ms since the epoch) as the language writes it, in the
@@ -201,10 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn credits_and_durations_format() {
-        assert_eq!(format_credit(17993.36), "17,993.36");
-        assert_eq!(format_credit(0.5), "0.50");
-        assert_eq!(format_credit(-1234567.0), "-1,234,567.00");
+    fn durations_format() {
         assert_eq!(format_duration(65_000.0), "1:05");
         assert_eq!(format_duration(-5.0), "0:00");
     }

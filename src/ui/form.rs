@@ -2,10 +2,11 @@
 
 use leptos::prelude::*;
 
-use super::common::{format_credit, ErrorNotice};
+use super::common::ErrorNotice;
 use super::prompt::PromptBox;
 use super::prompt_tools::PromptTools;
 use super::source::{clipboard_data, take_file, ModeChoice, SourcePicker};
+use super::words::format_credit;
 use super::words::{self, Describe};
 use crate::api::JobType;
 use crate::api::{GenerateRequest, ImageConfig};

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::common::format_credit;
+use super::words::format_credit;
 use super::words::{self, Describe};
 use crate::api::normalize_base_url;
 use crate::domain::connection::{Mark, STEPS};
@@ -19,15 +19,48 @@ use crate::state::settings::{KeyPlace, SettingsStore};
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
     let settings = expect_context::<SettingsStore>();
-    let account = expect_context::<AccountStore>();
-    let config = expect_context::<ConfigStore>();
-    let show_key = RwSignal::new(false);
-    let credit = expect_context::<CreditStore>();
-    let check = move |_| account.check(settings, credit, move || config.load(settings));
+    let address = AddressDraft::new(settings);
     // A returning user (a key is kept) comes to make pictures: the settings
     // start folded to one line, so the form is on the first screen.
     let start_open = !settings.has_key_untracked();
-    let summary = move || {
+    view! {
+        <section class="panel" aria-labelledby="settings-title">
+            <details class="fold settings-fold" open=start_open>
+            <summary>
+                <h2 id="settings-title">{T::Settings.tr()}</h2>
+                <span class="fold-values" aria-hidden="true"><FoldSummary/></span>
+            </summary>
+            <AddressField settings=settings address=address/>
+            <KeyField/>
+            <fieldset class="field">
+                <legend>{T::KeepKey.tr()}</legend>
+                <KeyPlaceChoice place=KeyPlace::Device id="keep-device" label=T::KeepOnDevice/>
+                <KeyPlaceChoice place=KeyPlace::Tab id="keep-tab" label=T::KeepForTab/>
+                <button type="button" class="link" on:click=move |_| settings.forget_key()>
+                    {T::ForgetKey.tr()}
+                </button>
+            </fieldset>
+            <LanguageChoice/>
+            <ThemeChoice/>
+            <MaxInFlightField/>
+            <NotifyChoice/>
+            <KeepChoice/>
+            <Show when=move || settings.save_problem.get().is_some()>
+                <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
+            </Show>
+            <CheckButton address=address/>
+            <AccountStatus/>
+            </details>
+        </section>
+    }
+}
+
+/// The folded settings' one line: the host, and the account once checked.
+#[component]
+fn FoldSummary() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let account = expect_context::<AccountStore>();
+    move || {
         let url = settings.base_url();
         let host = url
             .split_once("://")
@@ -41,109 +74,130 @@ pub fn SettingsPanel() -> impl IntoView {
             },
             _ => host,
         }
-    };
+    }
+}
 
+/// *Check connection*. The address checked is the one in the field,
+/// committed or not: a press can come before the field reports its last
+/// change or its leaving (a click that moves no focus, a key press, a
+/// test driver).
+#[component]
+fn CheckButton(address: AddressDraft) -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let account = expect_context::<AccountStore>();
+    let config = expect_context::<ConfigStore>();
+    let credit = expect_context::<CreditStore>();
+    let check = move |_| {
+        address.commit();
+        account.check(settings, credit, move || config.load(settings))
+    };
     view! {
-        <section class="panel" aria-labelledby="settings-title">
-            <details class="fold settings-fold" open=start_open>
-            <summary>
-                <h2 id="settings-title">{T::Settings.tr()}</h2>
-                <span class="fold-values" aria-hidden="true">{summary}</span>
-            </summary>
-            <AddressField settings=settings/>
-            <div class="field">
-                <label for="api-key">{T::ApiKey.tr()}</label>
-                <div class="row">
-                    <input
-                        id="api-key"
-                        type=move || if show_key.get() { "text" } else { "password" }
-                        autocomplete="off"
-                        spellcheck="false"
-                        placeholder="sk-…"
-                        prop:value=move || settings.key()
-                        on:focus=move |_| settings.set_editing(true)
-                        on:blur=move |_| settings.set_editing(false)
-                        on:input=move |ev| {
-                            settings.set_editing(true);
-                            settings.set_key(event_target_value(&ev).trim().to_string())
-                        }
-                    />
-                    <button
-                        type="button"
-                        class="secondary"
-                        aria-pressed=move || show_key.get().to_string()
-                        on:click=move |_| show_key.update(|s| *s = !*s)
-                    >
-                        {move || if show_key.get() { T::HideKey.tr()() } else { T::ShowKey.tr()() }}
-                    </button>
-                </div>
-            </div>
-            <fieldset class="field">
-                <legend>{T::KeepKey.tr()}</legend>
-                <KeyPlaceChoice place=KeyPlace::Device id="keep-device" label=T::KeepOnDevice/>
-                <KeyPlaceChoice place=KeyPlace::Tab id="keep-tab" label=T::KeepForTab/>
-                <button type="button" class="link" on:click=move |_| settings.forget_key()>
-                    {T::ForgetKey.tr()}
-                </button>
-            </fieldset>
-            <div class="field">
-                <label for="language">{T::Language.tr()}</label>
-                <select
-                    id="language"
-                    on:change=move |ev| {
-                        settings.set_lang(match event_target_value(&ev).as_str() {
-                            "en" => Some(Lang::En),
-                            "zh" => Some(Lang::Zh),
-                            _ => None,
-                        })
+        <button type="button" on:click=check disabled=move || account.state.get() == CheckState::Checking>
+            {T::CheckConnection.tr()}
+        </button>
+    }
+}
+
+#[component]
+fn KeyField() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let show_key = RwSignal::new(false);
+    view! {
+        <div class="field">
+            <label for="api-key">{T::ApiKey.tr()}</label>
+            <div class="row">
+                <input
+                    id="api-key"
+                    type=move || if show_key.get() { "text" } else { "password" }
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="sk-…"
+                    prop:value=move || settings.key()
+                    on:focus=move |_| settings.set_editing(true)
+                    on:blur=move |_| settings.set_editing(false)
+                    on:input=move |ev| {
+                        settings.set_editing(true);
+                        settings.set_key(event_target_value(&ev).trim().to_string())
                     }
-                    prop:value=move || match settings.lang_choice() {
-                        Some(Lang::En) => "en",
-                        Some(Lang::Zh) => "zh",
-                        None => "auto",
-                    }
+                />
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-pressed=move || show_key.get().to_string()
+                    on:click=move |_| show_key.update(|s| *s = !*s)
                 >
-                    <option value="auto">{T::LanguageAuto.tr()}</option>
-                    <option value="zh">"中文"</option>
-                    <option value="en">"English"</option>
-                </select>
+                    {move || if show_key.get() { T::HideKey.tr()() } else { T::ShowKey.tr()() }}
+                </button>
             </div>
-            <div class="field">
-                <label for="theme">{T::Theme.tr()}</label>
-                <select id="theme"
-                    prop:value=move || settings.theme().unwrap_or_else(|| "system".into())
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        settings.set_theme(Some(v));
-                    }>
-                    <option value="system">{T::ThemeSystem.tr()}</option>
-                    <option value="light">{T::ThemeLight.tr()}</option>
-                    <option value="dark">{T::ThemeDark.tr()}</option>
-                </select>
-            </div>
-            <div class="field">
-                <label for="max-in-flight">{T::MaxInFlight.tr()}</label>
-                <input id="max-in-flight" type="number" min="1" max="8" step="1" inputmode="numeric"
-                    aria-describedby="max-in-flight-help"
-                    prop:value=move || settings.max_in_flight().to_string()
-                    on:change=move |ev| {
-                        // Out of range or not a number: back to the nearest allowed value.
-                        let v = event_target_value(&ev).trim().parse::<i64>().unwrap_or(2).clamp(1, 8) as u32;
-                        settings.set_max_in_flight(v);
-                    }/>
-                <p id="max-in-flight-help" class="hint">{T::MaxInFlightHint.tr()}</p>
-            </div>
-            <NotifyChoice/>
-            <KeepChoice/>
-            <Show when=move || settings.save_problem.get().is_some()>
-                <p class="notice warn" role="status">{T::StorageUnavailable.tr()}</p>
-            </Show>
-            <button type="button" on:click=check disabled=move || account.state.get() == CheckState::Checking>
-                {T::CheckConnection.tr()}
-            </button>
-            <AccountStatus/>
-            </details>
-        </section>
+        </div>
+    }
+}
+
+#[component]
+fn LanguageChoice() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    let change = move |ev: leptos::ev::Event| {
+        settings.set_lang(match event_target_value(&ev).as_str() {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        })
+    };
+    let chosen = move || match settings.lang_choice() {
+        Some(Lang::En) => "en",
+        Some(Lang::Zh) => "zh",
+        None => "auto",
+    };
+    view! {
+        <div class="field">
+            <label for="language">{T::Language.tr()}</label>
+            <select id="language" on:change=change prop:value=chosen>
+                <option value="auto">{T::LanguageAuto.tr()}</option>
+                <option value="zh">"中文"</option>
+                <option value="en">"English"</option>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn ThemeChoice() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    view! {
+        <div class="field">
+            <label for="theme">{T::Theme.tr()}</label>
+            <select id="theme"
+                prop:value=move || settings.theme().unwrap_or_else(|| "system".into())
+                on:change=move |ev| settings.set_theme(Some(event_target_value(&ev)))>
+                <option value="system">{T::ThemeSystem.tr()}</option>
+                <option value="light">{T::ThemeLight.tr()}</option>
+                <option value="dark">{T::ThemeDark.tr()}</option>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn MaxInFlightField() -> impl IntoView {
+    let settings = expect_context::<SettingsStore>();
+    // Out of range or not a number: back to the nearest allowed value.
+    let change = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev)
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(2)
+            .clamp(1, 8) as u32;
+        settings.set_max_in_flight(v);
+    };
+    view! {
+        <div class="field">
+            <label for="max-in-flight">{T::MaxInFlight.tr()}</label>
+            <input id="max-in-flight" type="number" min="1" max="8" step="1" inputmode="numeric"
+                aria-describedby="max-in-flight-help"
+                prop:value=move || settings.max_in_flight().to_string()
+                on:change=change/>
+            <p id="max-in-flight-help" class="hint">{T::MaxInFlightHint.tr()}</p>
+        </div>
     }
 }
 
@@ -346,23 +400,52 @@ fn Checklist() -> impl IntoView {
     }
 }
 
-/// The API's address. It takes effect when the field is left (or on
-/// Enter, or when the page goes away), not at each keystroke: every
-/// prefix of an address is the address of some other host, and the
-/// history's, the pollers' and the balance's requests would take the key
-/// there after any pause in the typing.
-#[component]
-fn AddressField(settings: SettingsStore) -> impl IntoView {
-    let typed = RwSignal::new(settings.base_url_untracked());
-    // Changed in another tab, or here by a commit: the field follows.
-    Effect::new(move |_| typed.set(settings.base_url()));
-    let problem = Memo::new(move |_| typed.with(|u| normalize_base_url(u).err()));
-    let commit = move || {
-        let url = typed.with_untracked(|u| u.trim().to_string());
-        if url != settings.base_url_untracked() {
-            settings.set_base_url(url);
+/// The address as typed in its field, and how it becomes the setting.
+#[derive(Clone, Copy)]
+struct AddressDraft {
+    settings: SettingsStore,
+    typed: RwSignal<String>,
+    field: NodeRef<leptos::html::Input>,
+}
+
+impl AddressDraft {
+    fn new(settings: SettingsStore) -> AddressDraft {
+        let typed = RwSignal::new(settings.base_url_untracked());
+        // Changed in another tab, or here by a commit: the field follows.
+        Effect::new(move |_| typed.set(settings.base_url()));
+        AddressDraft {
+            settings,
+            typed,
+            field: NodeRef::new(),
         }
-    };
+    }
+
+    /// Makes what the field holds now the base URL. The field itself is
+    /// read, not only what its last `input` event said.
+    fn commit(self) {
+        if let Some(el) = self.field.get_untracked() {
+            let now = el.value();
+            if self.typed.with_untracked(|t| *t != now) {
+                self.typed.set(now);
+            }
+        }
+        let url = self.typed.with_untracked(|u| u.trim().to_string());
+        if url != self.settings.base_url_untracked() {
+            self.settings.set_base_url(url);
+        }
+    }
+}
+
+/// The API's address. It takes effect when the field is left (or on
+/// Enter, on *Check connection*, or when the page goes away), not at each
+/// keystroke: every prefix of an address is the address of some other
+/// host, and the history's, the pollers' and the balance's requests would
+/// take the key there after any pause in the typing.
+#[component]
+fn AddressField(settings: SettingsStore, address: AddressDraft) -> impl IntoView {
+    let typed = address.typed;
+    let problem = Memo::new(move |_| typed.with(|u| normalize_base_url(u).err()));
+    let commit = move || address.commit();
     let leaving = window_event_listener(leptos::ev::pagehide, move |_| commit());
     on_cleanup(move || leaving.remove());
     view! {
@@ -370,6 +453,7 @@ fn AddressField(settings: SettingsStore) -> impl IntoView {
             <label for="base-url">{T::BaseUrl.tr()}</label>
             <input
                 id="base-url"
+                node_ref=address.field
                 type="url"
                 inputmode="url"
                 autocomplete="off"

@@ -3,7 +3,6 @@
 //! Every word comes from [`T`]; values go into its templates with
 //! [`T::fill`]. No browser calls here, so the tests run natively.
 
-use super::common::format_credit;
 use crate::api::{ApiError, BaseUrlProblem, SettingProblem};
 use crate::domain::a1111::Filled;
 use crate::domain::connection::{Cause, Mark, NotApi, Step};
@@ -361,9 +360,31 @@ impl Describe for StyleError {
     }
 }
 
+/// Formats a credit balance for the language.
+pub fn format_credit(credit: f64) -> String {
+    let s = crate::domain::decimal::fixed(credit, 2);
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{frac}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credits_format_with_grouping() {
+        assert_eq!(format_credit(17993.36), "17,993.36");
+        assert_eq!(format_credit(0.5), "0.50");
+        assert_eq!(format_credit(-1234567.0), "-1,234,567.00");
+    }
     use Lang::{En, Zh};
 
     #[test]

@@ -108,6 +108,14 @@ pub(super) fn Grid(
         let Some(Seen { top, screen, width }) = seen.get_value() else {
             return;
         };
+        // Not on the screen (the other view of a narrow screen): no cells,
+        // and no pictures downloaded for nobody.
+        if width <= 0.0 {
+            if range.get_untracked() != (0, 0) {
+                range.set((0, 0));
+            }
+            return;
+        }
         let next_shape = layout(width);
         if shape.get_untracked() != next_shape {
             shape.set(next_shape);

@@ -27,6 +27,7 @@ use crate::state::config::ConfigStore;
 use crate::state::history::HistoryStore;
 use crate::state::jobs::JobStore;
 use crate::state::now_ms;
+use crate::state::route::Route;
 use crate::state::settings::SettingsStore;
 use crate::ui::actions::{Said, SaidLine};
 use grid::Grid;
@@ -177,41 +178,13 @@ fn current_fragment() -> String {
     window().location().hash().unwrap_or_default()
 }
 
-/// Puts the query in the page address: a new history entry (so Back
-/// returns to the previous query), or in place (`replace`).
-fn write_fragment(fragment: &str, replace: bool) {
-    let current = current_fragment();
-    let current = current.trim_start_matches('#');
-    let ours = current.is_empty() || Query::from_fragment(current).is_some();
-    if current == fragment || !ours {
-        return;
-    }
-    let location = window().location();
-    let url = format!(
-        "{}{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default(),
-        if fragment.is_empty() {
-            String::new()
-        } else {
-            format!("#{fragment}")
-        }
-    );
-    if let Ok(history) = window().history() {
-        let _ = if replace {
-            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-        } else {
-            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-        };
-    }
-}
-
 #[component]
 pub fn Gallery() -> impl IntoView {
     let jobs = expect_context::<JobStore>();
     let history = expect_context::<HistoryStore>();
     let settings = expect_context::<SettingsStore>();
     let config = expect_context::<ConfigStore>();
+    let route = expect_context::<Route>();
     let lang = use_lang();
     let (start_query, start_at) = Query::from_fragment(&current_fragment()).unwrap_or_default();
     let query = RwSignal::new(start_query.clone());
@@ -267,7 +240,7 @@ pub fn Gallery() -> impl IntoView {
     Effect::new(move |first: Option<()>| {
         let q = query.get();
         if first.is_some() {
-            write_fragment(&q.to_fragment(0), false);
+            route.write_gallery(&q.to_fragment(0), false);
         }
     });
     // Where the user is, in place (no new entry), for a reload.
@@ -276,7 +249,7 @@ pub fn Gallery() -> impl IntoView {
         scroll_timer.set_value(Some(Timeout::new(500, move || {
             let is_ours = Query::from_fragment(&current_fragment()).is_some();
             if is_ours || first > 0 {
-                write_fragment(&query.with_untracked(|q| q.to_fragment(first)), true);
+                route.write_gallery(&query.with_untracked(|q| q.to_fragment(first)), true);
             }
         })));
     });

@@ -15,6 +15,26 @@ pub async fn connect(h: &Harness, api_url: &str, key: &str) {
     h.click("Check connection").await;
 }
 
+/// On a narrow screen, taps the link to the view named `name` ("Create"
+/// or "Pictures", or their Chinese names) and waits until it shows; on a
+/// wide one, where both views are on the screen, does nothing.
+pub async fn show_view(h: &Harness, name: &str) {
+    let narrow = h
+        .eval("(() => { const n = document.querySelector('nav.views'); return !!n && getComputedStyle(n).display !== 'none'; })()")
+        .await;
+    if narrow != serde_json::Value::Bool(true) {
+        return;
+    }
+    h.click_link(name).await;
+    h.wait_until(
+        &format!(
+            "Array.from(document.querySelectorAll('nav.views a')).some(a => a.textContent.trim() === {name:?} && a.getAttribute('aria-current') === 'page')"
+        ),
+        Duration::from_secs(10),
+    )
+    .await;
+}
+
 /// Reads the app's job archive (IndexedDB) in the page: every stored job
 /// as JSON, newest first. Never creates the database (an upgrade is
 /// aborted), so it is safe before the app has run.
@@ -48,12 +68,21 @@ pub async fn stored_hashids(h: &Harness) -> Vec<String> {
         .collect()
 }
 
+/// A script step: on a narrow screen, the *Pictures* view (its link is the
+/// views' second), as a person looking for their pictures taps it.
+const TO_PICTURES: &str = "const views = document.querySelector('nav.views');
+  if (views && getComputedStyle(views).display !== 'none') {
+    const a = views.querySelectorAll('a')[1];
+    if (a && a.getAttribute('aria-current') !== 'page') a.click();
+  }";
+
 /// Waits until at least `count` pictures have really loaded in the gallery
 /// (brought into view: the grid holds only the rows near the screen).
 pub async fn wait_for_images(h: &Harness, count: usize, timeout: Duration) {
     h.wait_until(
         &format!(
-            "(() => {{ const n = Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length;
+            "(() => {{ {TO_PICTURES}
+               const n = Array.from(document.querySelectorAll('.gallery img')).filter(i => i.complete && i.naturalWidth > 0).length;
                const g = document.getElementById('gallery-title');
                if (n < {count} && g) g.scrollIntoView({{ block: 'start' }});
                return n >= {count}; }})()"
@@ -68,7 +97,7 @@ pub async fn wait_for_images(h: &Harness, count: usize, timeout: Duration) {
 pub async fn wait_for_picture(h: &Harness, prompt: &str, timeout: Duration) {
     h.wait_until(
         &format!(
-            "(() => {{ const g = document.getElementById('gallery-title'); if (g) g.scrollIntoView({{ block: 'start' }});
+            "(() => {{ {TO_PICTURES} const g = document.getElementById('gallery-title'); if (g) g.scrollIntoView({{ block: 'start' }});
                return Array.from(document.querySelectorAll('.gallery button')).some(b => (b.getAttribute('aria-label') || '').endsWith(': ' + {prompt:?})); }})()"
         ),
         timeout,

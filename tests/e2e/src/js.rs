@@ -189,6 +189,22 @@ pub(crate) const SCROLL_INTO_VIEW: &str = r#"
 arguments[0].scrollIntoView({ block: 'center', inline: 'center' });
 "#;
 
+/// Resolves once the page has rendered twice (or after 100 ms in a page
+/// that does not render, such as a hidden tab).
+pub(crate) const AFTER_RENDERING: &str = r#"
+const done = arguments[arguments.length - 1];
+let left = 2;
+const timer = setTimeout(() => done(true), 100);
+const frame = () => { if (--left === 0) { clearTimeout(timer); done(true); } else { requestAnimationFrame(frame); } };
+requestAnimationFrame(frame);
+"#;
+
+/// Where an element is on the screen, and where the page is scrolled.
+pub(crate) const WHERE: &str = r#"
+const r = arguments[0].getBoundingClientRect();
+return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height), Math.round(scrollX), Math.round(scrollY)];
+"#;
+
 pub(crate) const APP_READY: &str = r#"
 return document.readyState === 'complete' && !!document.querySelector('[data-app-ready]');
 "#;

@@ -660,9 +660,29 @@ impl Harness {
     }
 
     async fn click_el(&self, el: &Element) -> Result<(), CmdError> {
+        // What the page has still to draw first: WebKit brings a focused
+        // field's caret into view at its next rendering, which came in the
+        // middle of a press and moved the page under it.
+        self.client
+            .execute_async(js::AFTER_RENDERING, vec![])
+            .await?;
         self.client
             .execute(js::SCROLL_INTO_VIEW, vec![el_arg(el)])
             .await?;
+        // Only once the element stays where it is: a driver computes where
+        // to press before it presses, and a page still moving (a scroll
+        // being applied, a part of the page still growing) takes the press
+        // somewhere else (seen in WebKit: the press landed 280 px off).
+        let start = Instant::now();
+        let mut last = Value::Null;
+        loop {
+            let now = self.client.execute(js::WHERE, vec![el_arg(el)]).await?;
+            if now == last || start.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+            last = now;
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
         el.click().await
     }
 

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use kamiya_e2e::a11y::assert_axe_clean;
+use kamiya_e2e::app::show_view;
 use kamiya_e2e::{Harness, HarnessOptions};
 use kamiya_standin::{StandIn, DEMO_KEY};
 
@@ -28,6 +29,8 @@ struct Labels {
     more_actions: &'static str,
     select: &'static str,
     done_selecting: &'static str,
+    create: &'static str,
+    pictures: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -45,6 +48,8 @@ const EN: Labels = Labels {
     more_actions: "More actions",
     select: "Select",
     done_selecting: "Done",
+    create: "Create",
+    pictures: "Pictures",
 };
 
 const ZH: Labels = Labels {
@@ -62,6 +67,8 @@ const ZH: Labels = Labels {
     more_actions: "更多操作",
     select: "选择",
     done_selecting: "完成",
+    create: "创作",
+    pictures: "图片",
 };
 
 async fn images(h: &Harness, _l: &Labels, n: usize) {
@@ -99,6 +106,8 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
         .await;
     assert_axe_clean(h, &format!("{tag}: jobs running")).await;
     images(h, l, 2).await;
+    assert_axe_clean(h, &format!("{tag}: pictures")).await;
+    show_view(h, l.create).await;
     h.fill(l.batch, "1").await;
     h.fill(l.prompt, "#fail on purpose").await;
     h.click(l.generate).await;
@@ -113,9 +122,14 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
     )
     .await;
     assert_axe_clean(h, &format!("{tag}: jobs done and failed")).await;
+    show_view(h, l.pictures).await;
 
     h.click(&format!("{}: a11y lantern", l.open_image)).await;
     h.wait_until("!!document.querySelector('[role=dialog]')", WAIT)
+        .await;
+    // With the job's cost line, which is muted text on the view's dark
+    // ground in either theme.
+    h.wait_until("!!document.querySelector('[role=dialog] .job-cost')", WAIT)
         .await;
     assert_axe_clean(h, &format!("{tag}: full view")).await;
     h.eval("(() => { document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); return true })()").await;
@@ -146,6 +160,7 @@ async fn walk(h: &Harness, api: &StandIn, l: &Labels, tag: &str) {
     h.screenshot(&format!("selecting-{}", tag.replace(' ', "-")))
         .await;
     h.click(l.done_selecting).await;
+    show_view(h, l.create).await;
 
     h.set_checked(l.i2i, true).await;
     assert_axe_clean(h, &format!("{tag}: image to image, no source")).await;

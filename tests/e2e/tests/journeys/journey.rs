@@ -39,6 +39,8 @@ async fn text2image_journey(opts: HarnessOptions, shot: &str) {
     h.click("Add LoRA").await;
     h.screenshot(&format!("{shot}-form")).await;
     h.click("Generate").await;
+    // A phone shows the pictures one tap from the form.
+    kamiya_e2e::app::show_view(&h, "Pictures").await;
     wait_for_image(&h, 1).await;
     h.screenshot(&format!("{shot}-done")).await;
 

@@ -202,6 +202,71 @@ async fn through_kamiya_proxy_the_whole_journey_works() {
     h.close().await;
 }
 
+/// An address typed and checked at once is the address checked, however
+/// the press arrives: here the field still has the focus and has reported
+/// only its typing (no `change`, no leaving), and the press moves no focus
+/// (a button click that does not focus, as in Safari, or a driver's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_typed_and_checked_at_once_is_the_one_checked() {
+    let api = standin(1.0).await;
+    let h = Harness::start(HarnessOptions::desktop()).await;
+    h.open().await;
+
+    let dead = dead_url();
+    check(&h, &dead, DEMO_KEY).await;
+    h.wait_text(
+        &format!("Could not reach the API server at {dead}: nothing answers there"),
+        WAIT,
+    )
+    .await;
+    wait_done(&h).await;
+
+    for (n, typing) in [
+        // What a keyboard's typing reports.
+        "el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'x' }));",
+        // Nothing at all (a browser's autofill may fill a field silently).
+        "",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let target = if n == 0 { api.api_url() } else { dead_url() };
+        // Whether the field reported anything but its typing before the
+        // press (a `change`, or its leaving): it must not have.
+        let reported = h
+            .eval(&format!(
+                "(() => {{ const el = document.getElementById('base-url'); el.closest('details').open = true; el.focus(); \
+                 const seen = []; const note = (e) => seen.push(e.type); \
+                 el.addEventListener('change', note); el.addEventListener('blur', note); \
+                 Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, {target:?}); \
+                 {typing} \
+                 const b = Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Check connection'); \
+                 b.click(); \
+                 el.removeEventListener('change', note); el.removeEventListener('blur', note); \
+                 return seen; }})()"
+            ))
+            .await;
+        assert_eq!(reported, serde_json::json!([]), "the field reported only its typing");
+        if n == 0 {
+            h.wait_text("Connected.", WAIT).await;
+        } else {
+            h.wait_text(
+                &format!("Could not reach the API server at {target}: nothing answers there"),
+                WAIT,
+            )
+            .await;
+        }
+        wait_done(&h).await;
+        // And it is the setting now, as after leaving the field.
+        h.reload().await;
+        assert_eq!(
+            h.eval("document.getElementById('base-url').value").await,
+            serde_json::Value::String(target)
+        );
+    }
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cause_of_a_failed_check_is_named_with_its_fix() {
     let api = standin(1.0).await;

@@ -111,7 +111,9 @@ async fn image_to_image_journey(
         .eval("document.querySelector('.source-preview img').src")
         .await;
     assert_eq!(preview.as_str(), body["image"].as_str());
-    // "Use the source's aspect ratio" gives multiples of 8 near 1200:700.
+    // "Use the source's aspect ratio" gives multiples of 8 near 1200:700
+    // (back on the form, which a phone shows one tap from the pictures).
+    kamiya_e2e::app::show_view(h, "Create").await;
     h.click("Use the source's aspect ratio").await;
     assert_eq!(h.value("Size").await, "custom");
     let (w, hgt): (u32, u32) = (

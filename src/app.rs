@@ -178,7 +178,7 @@ pub fn App() -> impl IntoView {
                         <PerfMark name="kamiya-app-ready"/>
                     </Show>
                 </div>
-                <div class="col">
+                <div class="col results">
                     <div class="part view-create">
                         <Show when=move || { built.get() >= 3 }>
                             <JobList/>

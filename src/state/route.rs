@@ -62,20 +62,12 @@ impl Route {
             }),
             places: StoredValue::new([0.0; 2]),
         };
-        let moved = move || route.follow(View::from_fragment(&fragment()));
-        let popped = window_event_listener(leptos::ev::popstate, move |_| moved());
-        let hashed = window_event_listener(leptos::ev::hashchange, move |_| moved());
-        let scrolled = window_event_listener(leptos::ev::scroll, move |_| {
-            if !wide() {
-                let y = window().scroll_y().unwrap_or(0.0);
-                let view = route.view.get_untracked();
-                route.places.update_value(|p| p[slot(view)] = y);
-            }
-        });
+        let moved = move |_| route.follow(View::from_fragment(&fragment()));
+        let popped = window_event_listener_untyped("popstate", moved);
+        let hashed = window_event_listener_untyped("hashchange", moved);
         on_cleanup(move || {
             popped.remove();
             hashed.remove();
-            scrolled.remove();
         });
         route
     }
@@ -133,14 +125,53 @@ impl Route {
 
     /// The address says `view`: show it, at the place it was left.
     fn follow(&self, view: View) {
-        if self.view.get_untracked() == view {
+        let leaving = self.view.get_untracked();
+        if leaving == view {
             return;
         }
-        let y = self.places.get_value()[slot(view)];
+        let narrow = !wide();
+        if narrow {
+            // Read before the view changes: the pictures' column stops
+            // scrolling (and forgets its place) once it is not shown.
+            let here = place(leaving);
+            self.places.update_value(|p| p[slot(leaving)] = here);
+        }
         self.view.set(view);
-        if !wide() {
+        if narrow {
+            let there = self.places.get_value()[slot(view)];
             // Once the view is laid out (the signal's effects run first).
-            request_animation_frame(move || window().scroll_to_with_x_and_y(0.0, y));
+            request_animation_frame(move || restore(view, there));
+        }
+    }
+}
+
+/// The column that scrolls the pictures on a narrow screen (style/main.css).
+fn results() -> Option<web_sys::Element> {
+    document().query_selector(".results").ok().flatten()
+}
+
+/// Where a view is scrolled to: the page for *Create*; for *Pictures*,
+/// their own column, which fills the screen below the view links so that
+/// they stay in reach over nothing.
+fn place(view: View) -> f64 {
+    match view {
+        View::Create => window().scroll_y().unwrap_or(0.0),
+        View::Pictures => results().map_or(0.0, |r| f64::from(r.scroll_top())),
+    }
+}
+
+fn restore(view: View, at: f64) {
+    match view {
+        View::Create => window().scroll_to_with_x_and_y(0.0, at),
+        View::Pictures => {
+            if let Some(links) = document().query_selector("nav.views").ok().flatten() {
+                let top =
+                    links.get_bounding_client_rect().top() + window().scroll_y().unwrap_or(0.0);
+                window().scroll_to_with_x_and_y(0.0, top);
+            }
+            if let Some(r) = results() {
+                r.set_scroll_top(at as i32);
+            }
         }
     }
 }

@@ -146,6 +146,8 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
     );
     h.fill("提示词", "夜晚的灯笼").await;
     h.click("生成").await;
+    // A phone shows the pictures one tap from the form.
+    kamiya_e2e::app::show_view(&h, "图片").await;
     h.wait_until("Array.from(document.querySelectorAll('.gallery button')).some(b => (b.getAttribute('aria-label') || '').startsWith('查看图片') && b.querySelector('img') && b.querySelector('img').complete && b.querySelector('img').naturalWidth > 0)", WAIT).await;
     // Times as Chinese writes them: 24-hour clock (in the full view).
     h.click("查看图片: 夜晚的灯笼").await;
@@ -163,6 +165,8 @@ async fn chinese_and_dark_are_chosen_in_settings_and_remembered() {
         .await;
     h.screenshot("phone-zh-dark").await;
     h.reload().await;
+    // The reload returns to the pictures; the form is a tap away.
+    kamiya_e2e::app::show_view(&h, "创作").await;
     h.field("提示词").await;
     assert_eq!(h.value("语言").await, "zh");
     if h.engine() != Engine::Chromium {

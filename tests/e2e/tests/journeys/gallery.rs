@@ -467,3 +467,106 @@ async fn every_new_picture_kept_when_chosen_in_settings() {
     }
     h.close().await;
 }
+
+/// Which view the narrow screen's links say is shown.
+async fn current_view(h: &Harness) -> serde_json::Value {
+    h.eval("Array.from(document.querySelectorAll('nav.views a')).filter(a => a.getAttribute('aria-current') === 'page').map(a => a.textContent.trim())")
+        .await
+}
+
+/// Taps the view link named `name` where it is on the screen (the links
+/// stay at the top of a narrow screen), without scrolling to it first.
+fn tap_view_link(name: &str) -> String {
+    format!(
+        "(() => {{ const a = Array.from(document.querySelectorAll('nav[aria-label=Views] a')).find(a => a.textContent.trim() === {name:?});
+           const r = a.getBoundingClientRect();
+           if (r.top < 0 || r.bottom > innerHeight) return false;
+           a.click(); return true; }})()"
+    )
+}
+
+/// The label of the first picture whose tile is on the screen.
+const FIRST_ON_SCREEN: &str = "(() => {
+  const top = Math.max(0, document.querySelector('.results').getBoundingClientRect().top);
+  const b = Array.from(document.querySelectorAll('.gallery .thumb-button')).find(b => b.getBoundingClientRect().top >= top);
+  return b ? b.getAttribute('aria-label') : null;
+})()";
+
+/// On a phone, *Create* and *Pictures* are views one tap apart: each keeps
+/// what it holds (the form as typed, the place in the gallery), Back
+/// returns to the view before, a reload stays, and jobs run in either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_create_and_pictures_are_views_one_tap_apart() {
+    let api = standin(2.0).await;
+    let h = Harness::start(HarnessOptions::phone()).await;
+    connected(&h, &api).await;
+    seed_archive(&h, 300).await;
+    h.reload().await;
+    assert_eq!(current_view(&h).await, json!(["Create"]));
+    // The gallery is not on the screen: none of its pictures is asked for.
+    h.wait_until(
+        "document.querySelector('#gallery-title .count')?.textContent === '300'",
+        LONG,
+    )
+    .await;
+    assert_eq!(
+        h.eval("document.querySelectorAll('.gallery img').length")
+            .await,
+        json!(0)
+    );
+    h.fill("Prompt", "typed before looking").await;
+    h.click("Generate").await;
+    h.wait_until("document.querySelectorAll('.jobs > li').length === 1", WAIT)
+        .await;
+
+    h.click_link("Pictures").await;
+    h.wait_until(
+        "document.querySelectorAll('.gallery .thumb-button').length > 0",
+        WAIT,
+    )
+    .await;
+    assert_eq!(current_view(&h).await, json!(["Pictures"]));
+    // The pictures scroll in their own column, below the view links.
+    h.eval("(() => { const r = document.querySelector('.results'); r.style.overflowAnchor = 'none'; r.scrollTop = 6000; return true })()")
+        .await;
+    h.wait_until(
+        &format!("(() => {{ const l = {FIRST_ON_SCREEN}; return !!l && document.querySelector('.results').scrollTop > 5000; }})()"),
+        WAIT,
+    )
+    .await;
+    let place = h.eval("document.querySelector('.results').scrollTop").await;
+    let first = h.eval(FIRST_ON_SCREEN).await;
+
+    // To the form and back: the prompt as typed, the job still there, and
+    // the gallery where it was left.
+    // (The links stay at the top of the screen: a tap, no scroll.)
+    assert_eq!(
+        h.eval(&tap_view_link("Create")).await,
+        json!(true),
+        "the view links are on the screen"
+    );
+    h.wait_until("document.documentElement.dataset.view === 'create'", WAIT)
+        .await;
+    assert_eq!(h.value("Prompt").await, "typed before looking");
+    h.client.back().await.unwrap();
+    h.wait_until("document.documentElement.dataset.view === 'pictures'", WAIT)
+        .await;
+    assert_eq!(current_view(&h).await, json!(["Pictures"]));
+    h.wait_until(
+        &format!("document.querySelector('.results').scrollTop === {place}"),
+        WAIT,
+    )
+    .await;
+    h.wait_until(&format!("{FIRST_ON_SCREEN} === {first}"), WAIT)
+        .await;
+    // The job finished meanwhile, whichever view was shown.
+    wait_for_picture(&h, "typed before looking", LONG).await;
+    // A reload stays on the pictures; Back from there goes to the form.
+    h.reload().await;
+    assert_eq!(current_view(&h).await, json!(["Pictures"]));
+    h.client.back().await.unwrap();
+    h.wait_until("document.documentElement.dataset.view === 'create'", WAIT)
+        .await;
+    h.field("Prompt").await;
+    h.close().await;
+}

@@ -57,83 +57,13 @@ pub fn App() -> impl IntoView {
     );
     let page = expect_context::<Page>();
     let route = expect_context::<Route>();
-    let lang = crate::i18n::use_lang();
     provide_context(FocusPicture(RwSignal::new(None)));
 
-    // `<html lang>` follows the UI language, for screen readers and fonts;
-    // `data-theme` carries a light or dark choice over the system's.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("lang", lang.get().code());
-            let _ = match settings.theme() {
-                Some(theme) => root.set_attribute("data-theme", &theme),
-                None => root.remove_attribute("data-theme"),
-            };
-        }
-    });
-    // `<html data-view>`: which view a narrow screen shows (the style
-    // sheet hides the other); a wide one shows both.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute(
-                "data-view",
-                match route.view() {
-                    View::Create => "create",
-                    View::Pictures => "pictures",
-                },
-            );
-        }
-    });
-    // `<html data-leading>`: whether this tab is the one that sends and
-    // polls (one at a time, see `state/jobs/tabs.rs`), for whoever looks at
-    // the tabs in developer tools, and for the two-window tests. Beside the
-    // effect above: a reactive attribute on `<main>` cost 1 KB of wasm.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute(
-                "data-leading",
-                if jobs.is_leader() { "true" } else { "false" },
-            );
-        }
-    });
-    // A page coming back into view may have missed other tabs' messages
-    // (frozen in the background, or in the back/forward cache).
-    Effect::new(move |was_visible: Option<bool>| {
-        let visible = page.visible.get();
-        if visible && was_visible == Some(false) {
-            settings.sync();
-        }
-        visible
-    });
-    let restored = window_event_listener(leptos::ev::pageshow, move |ev| {
-        if ev.persisted() {
-            settings.sync();
-        }
-    });
-    on_cleanup(move || restored.remove());
+    mark_the_root(settings, jobs, route);
+    follow_other_tabs(settings, page);
     register_service_worker();
-    // The title counts images that finished while the page was hidden.
-    Effect::new(move |_| {
-        let n = jobs.unseen();
-        document().set_title(&if n > 0 {
-            format!("({n}) Kamiya Studio")
-        } else {
-            "Kamiya Studio".to_string()
-        });
-    });
-    // A share link: on load, and when one is opened in this same tab
-    // (only the fragment changes, so the page does not reload).
-    let draft = expect_context::<DraftStore>();
-    let open_link = move || {
-        if let Ok(fragment) = window().location().hash() {
-            if !fragment.is_empty() {
-                draft.open_share_link(&fragment);
-            }
-        }
-    };
-    open_link();
-    let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| open_link());
-    on_cleanup(move || hash_listener.remove());
+    count_in_the_title(jobs);
+    open_share_links(expect_context::<DraftStore>());
     config.load(settings);
     // The page is built in five tasks (the stores, then one part each:
     // settings, the form, the jobs, the gallery), each started by a timer
@@ -194,6 +124,88 @@ pub fn App() -> impl IntoView {
             </main>
         </Show>
     }
+}
+
+/// `<html>`'s attributes: `lang` follows the UI language, for screen
+/// readers and fonts; `data-theme` carries a light or dark choice over the
+/// system's; `data-view` says which view a narrow screen shows (the style
+/// sheet hides the other); `data-leading` whether this tab is the one that
+/// sends and polls (one at a time, see `state/jobs/tabs.rs`), for whoever
+/// looks at the tabs in developer tools, and for the two-window tests.
+/// On `<html>` by effects: a reactive attribute on `<main>` cost 1 KB of
+/// wasm.
+fn mark_the_root(settings: SettingsStore, jobs: JobStore, route: Route) {
+    let lang = crate::i18n::use_lang();
+    let root = || document().document_element();
+    Effect::new(move |_| {
+        if let Some(root) = root() {
+            let _ = root.set_attribute("lang", lang.get().code());
+            let _ = match settings.theme() {
+                Some(theme) => root.set_attribute("data-theme", &theme),
+                None => root.remove_attribute("data-theme"),
+            };
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(root) = root() {
+            let view = match route.view() {
+                View::Create => "create",
+                View::Pictures => "pictures",
+            };
+            let _ = root.set_attribute("data-view", view);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(root) = root() {
+            let leading = if jobs.is_leader() { "true" } else { "false" };
+            let _ = root.set_attribute("data-leading", leading);
+        }
+    });
+}
+
+/// A page coming back into view may have missed other tabs' messages
+/// (frozen in the background, or in the back/forward cache).
+fn follow_other_tabs(settings: SettingsStore, page: Page) {
+    Effect::new(move |was_visible: Option<bool>| {
+        let visible = page.visible.get();
+        if visible && was_visible == Some(false) {
+            settings.sync();
+        }
+        visible
+    });
+    let restored = window_event_listener(leptos::ev::pageshow, move |ev| {
+        if ev.persisted() {
+            settings.sync();
+        }
+    });
+    on_cleanup(move || restored.remove());
+}
+
+/// The title counts images that finished while the page was hidden.
+fn count_in_the_title(jobs: JobStore) {
+    Effect::new(move |_| {
+        let n = jobs.unseen();
+        document().set_title(&if n > 0 {
+            format!("({n}) Kamiya Studio")
+        } else {
+            "Kamiya Studio".to_string()
+        });
+    });
+}
+
+/// A share link: on load, and when one is opened in this same tab (only
+/// the fragment changes, so the page does not reload).
+fn open_share_links(draft: DraftStore) {
+    let open_link = move || {
+        if let Ok(fragment) = window().location().hash() {
+            if !fragment.is_empty() {
+                draft.open_share_link(&fragment);
+            }
+        }
+    };
+    open_link();
+    let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| open_link());
+    on_cleanup(move || hash_listener.remove());
 }
 
 /// On a narrow screen, the views one tap apart (the style sheet hides

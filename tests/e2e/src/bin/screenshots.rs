@@ -42,11 +42,14 @@ async fn main() {
         4,
     )
     .await;
-    wait_for_images(&h, 4, WAIT).await;
-    h.eval("(() => { document.querySelector('.settings-fold').open = false; window.scrollTo(0, 0); return true })()")
+    h.wait_until("document.querySelectorAll('.jobs > li').length === 0", WAIT)
         .await;
+    wait_for_images(&h, 16, WAIT).await;
     generate(&h, "1girl, cherry blossoms, smile, looking at viewer", 1).await;
     h.wait_until("!!document.querySelector('.job')", WAIT).await;
+    h.eval("(() => { document.querySelector('.settings-fold').open = false; window.scrollTo(0, 0); document.querySelector('.results').scrollTop = 0; return true })()")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let shot = h.screenshot("readme-desktop").await;
     std::fs::copy(&shot, docs.join("screenshot-desktop.png")).expect("copy the desktop screenshot");
     h.close().await;

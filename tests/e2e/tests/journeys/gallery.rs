@@ -518,6 +518,7 @@ async fn on_a_phone_create_and_pictures_are_views_one_tap_apart() {
     h.click("Generate").await;
     h.wait_until("document.querySelectorAll('.jobs > li').length === 1", WAIT)
         .await;
+    h.fill("Prompt", "a second thought").await;
 
     h.click_link("Pictures").await;
     h.wait_until(
@@ -547,7 +548,7 @@ async fn on_a_phone_create_and_pictures_are_views_one_tap_apart() {
     );
     h.wait_until("document.documentElement.dataset.view === 'create'", WAIT)
         .await;
-    assert_eq!(h.value("Prompt").await, "typed before looking");
+    assert_eq!(h.value("Prompt").await, "a second thought");
     h.client.back().await.unwrap();
     h.wait_until("document.documentElement.dataset.view === 'pictures'", WAIT)
         .await;
@@ -561,12 +562,16 @@ async fn on_a_phone_create_and_pictures_are_views_one_tap_apart() {
         .await;
     // The job finished meanwhile, whichever view was shown.
     wait_for_picture(&h, "typed before looking", LONG).await;
-    // A reload stays on the pictures; Back from there goes to the form.
+    // A reload stays on the pictures.
     h.reload().await;
     assert_eq!(current_view(&h).await, json!(["Pictures"]));
-    h.client.back().await.unwrap();
+    // A picture's settings reused: the form shows them; Back returns.
+    picture_menu(&h, "typed before looking", "Reuse settings").await;
     h.wait_until("document.documentElement.dataset.view === 'create'", WAIT)
         .await;
-    h.field("Prompt").await;
+    assert_eq!(h.value("Prompt").await, "typed before looking");
+    h.client.back().await.unwrap();
+    h.wait_until("document.documentElement.dataset.view === 'pictures'", WAIT)
+        .await;
     h.close().await;
 }

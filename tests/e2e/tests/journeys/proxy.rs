@@ -59,6 +59,15 @@ async fn check(h: &Harness, base: &str, key: &str) {
     h.click("Check connection").await;
 }
 
+/// Waits until the check says nothing answers at `url`.
+async fn nothing_answers_at(h: &Harness, url: &str) {
+    h.wait_text(
+        &format!("Could not reach the API server at {url}: nothing answers there"),
+        WAIT,
+    )
+    .await;
+}
+
 /// The checklist's marks, in order (passed, failed, running, waiting).
 async fn marks(h: &Harness) -> Vec<String> {
     let v = h
@@ -214,11 +223,7 @@ async fn the_address_typed_and_checked_at_once_is_the_one_checked() {
 
     let dead = dead_url();
     check(&h, &dead, DEMO_KEY).await;
-    h.wait_text(
-        &format!("Could not reach the API server at {dead}: nothing answers there"),
-        WAIT,
-    )
-    .await;
+    nothing_answers_at(&h, &dead).await;
     wait_done(&h).await;
 
     for (n, typing) in [
@@ -250,11 +255,7 @@ async fn the_address_typed_and_checked_at_once_is_the_one_checked() {
         if n == 0 {
             h.wait_text("Connected.", WAIT).await;
         } else {
-            h.wait_text(
-                &format!("Could not reach the API server at {target}: nothing answers there"),
-                WAIT,
-            )
-            .await;
+            nothing_answers_at(&h, &target).await;
         }
         wait_done(&h).await;
         // And it is the setting now, as after leaving the field.
@@ -277,11 +278,7 @@ async fn every_cause_of_a_failed_check_is_named_with_its_fix() {
     // Nothing listens there.
     let dead = dead_url();
     check(&h, &dead, DEMO_KEY).await;
-    h.wait_text(
-        &format!("Could not reach the API server at {dead}: nothing answers there"),
-        WAIT,
-    )
-    .await;
+    nothing_answers_at(&h, &dead).await;
     wait_done(&h).await;
     assert_eq!(
         marks(&h).await,

@@ -40,7 +40,7 @@ fn slot(view: View) -> usize {
 }
 
 /// Whether both views are on the screen at once.
-pub fn wide() -> bool {
+fn wide() -> bool {
     window()
         .inner_width()
         .ok()
